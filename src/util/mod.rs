@@ -1,0 +1,5 @@
+//! Small pure helpers shared by every subsystem: glob matching, number
+//! parsing and formatting with Redis's exact rules, bit operations.
+//! Must never know about clients, sockets or the keyspace.
+
+pub mod glob;
