@@ -1,1 +1,30 @@
+//! rudis: a Redis server in Rust that mirrors Redis's internals.
+//!
+//! Where things live (as in Redis's sources):
+//!
+//! | module        | Redis file            | owns                                        |
+//! |---------------|-----------------------|---------------------------------------------|
+//! | `server`      | server.c              | the Server, event loop, cron, shutdown      |
+//! | `reactor`     | ae.c                  | mio Poll, tokens, the wait                  |
+//! | `networking`  | networking.c, anet.c  | listen, accept, read, execute, write, close |
+//! | `client`      | (client struct)       | one connection's buffers and state          |
+//! | `resp`        | networking.c          | request parser, reply encoders              |
+//! | `commands`    | server.c, t_*.c, ...  | command table, dispatch, one file a family  |
+//! | `db`          | db.c, expire.c, dict.c| keyspace, expiry, values and encodings      |
+//! | `config`      | config.c              | directive table, redis.conf, CONFIG         |
+//! | `log`         | server.c serverLog    | log lines in Redis's format                 |
+//! | `slowlog`     | slowlog.c             | the slow log                                |
+//! | `util`        | util.c                | glob, number parsing/formatting, bits       |
+
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod daemon;
+pub mod db;
+pub mod log;
+pub mod networking;
+pub mod reactor;
+pub mod resp;
+pub mod server;
+pub mod slowlog;
 pub mod util;

@@ -1,0 +1,263 @@
+//! Server objects: a value plus its access metadata (Redis's `robj`).
+//!
+//! Owns: the value representations and their encodings as `OBJECT
+//! ENCODING` names them. Strings pick Redis's encoding on write: `int` for
+//! canonical 64-bit integers, `embstr` up to 44 bytes, `raw` beyond or once
+//! modified in place (APPEND, SETRANGE, SETBIT). It must never know about
+//! clients, replies or the keyspace.
+
+/// 44 bytes, Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
+pub const EMBSTR_SIZE_LIMIT: usize = 44;
+/// 24 bits of seconds, Redis's LRU_BITS with LRU_CLOCK_RESOLUTION 1000 ms.
+pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
+
+/// A stored value with its LRU clock (seconds, 24 bits), as Redis's robj.
+#[derive(Clone, Debug)]
+pub struct RObj {
+    pub lru: u32,
+    pub value: Value,
+}
+
+/// The value of a key. Each later data type adds its variant here.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Str(StrValue),
+}
+
+/// A string value in one of Redis's three encodings.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrValue {
+    /// A canonical decimal integer, stored as the number (encoding `int`).
+    Int(i64),
+    /// Up to 44 bytes, exactly sized (encoding `embstr`).
+    Emb(Box<[u8]>),
+    /// Any size, growable in place (encoding `raw`).
+    Raw(Vec<u8>),
+}
+
+/// Error text of every type mismatch, as Redis words it.
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+impl RObj {
+    pub fn new(value: Value, lru: u32) -> RObj {
+        RObj { lru, value }
+    }
+
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self.value {
+            Value::Str(_) => "string",
+        }
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding_name(&self) -> &'static str {
+        match &self.value {
+            Value::Str(StrValue::Int(_)) => "int",
+            Value::Str(StrValue::Emb(_)) => "embstr",
+            Value::Str(StrValue::Raw(_)) => "raw",
+        }
+    }
+
+    /// The string value, or None when the key holds another type.
+    pub fn as_str(&self) -> Option<&StrValue> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+        }
+    }
+
+    pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
+        match &mut self.value {
+            Value::Str(s) => Some(s),
+        }
+    }
+}
+
+impl StrValue {
+    /// Encodes `bytes` as Redis's tryObjectEncoding would after SET.
+    pub fn from_bytes(bytes: &[u8]) -> StrValue {
+        if bytes.len() <= 20 {
+            if let Some(v) = parse_canonical_i64(bytes) {
+                return StrValue::Int(v);
+            }
+        }
+        if bytes.len() <= EMBSTR_SIZE_LIMIT {
+            StrValue::Emb(bytes.into())
+        } else {
+            StrValue::Raw(bytes.to_vec())
+        }
+    }
+
+    /// Takes ownership of an already built buffer (results of BITOP,
+    /// large APPEND targets) without copying it.
+    pub fn from_vec(v: Vec<u8>) -> StrValue {
+        if v.len() <= 20 {
+            if let Some(n) = parse_canonical_i64(&v) {
+                return StrValue::Int(n);
+            }
+        }
+        if v.len() <= EMBSTR_SIZE_LIMIT {
+            StrValue::Emb(v.into_boxed_slice())
+        } else {
+            StrValue::Raw(v)
+        }
+    }
+
+    /// Length in bytes of the string form.
+    pub fn len(&self) -> usize {
+        match self {
+            StrValue::Int(v) => int_len(*v),
+            StrValue::Emb(b) => b.len(),
+            StrValue::Raw(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The string form; an int is rendered into `scratch`.
+    pub fn as_bytes<'a>(&'a self, scratch: &'a mut [u8; 20]) -> &'a [u8] {
+        match self {
+            StrValue::Int(v) => fmt_i64(*v, scratch),
+            StrValue::Emb(b) => b,
+            StrValue::Raw(v) => v,
+        }
+    }
+
+    /// A copy of the string form.
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut scratch = [0u8; 20];
+        self.as_bytes(&mut scratch).to_vec()
+    }
+
+    /// The value as an integer, if its string form is one (INCR, GETEX...).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            StrValue::Int(v) => Some(*v),
+            StrValue::Emb(b) => parse_canonical_i64(b),
+            StrValue::Raw(v) => parse_canonical_i64(v),
+        }
+    }
+
+    /// Converts to the `raw` encoding and returns the buffer to modify in
+    /// place (Redis's dbUnshareStringValue).
+    pub fn make_raw(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, StrValue::Raw(_)) {
+            let v = self.to_vec();
+            *self = StrValue::Raw(v);
+        }
+        match self {
+            StrValue::Raw(v) => v,
+            _ => unreachable!("converted to raw just above"),
+        }
+    }
+}
+
+fn int_len(v: i64) -> usize {
+    let mut n = 1 + usize::from(v < 0);
+    let mut u = v.unsigned_abs();
+    while u >= 10 {
+        u /= 10;
+        n += 1;
+    }
+    n
+}
+
+/// Decimal form of `v` in `buf`, without allocating.
+pub fn fmt_i64(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut u = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        // i64::MIN has 19 digits, so there is always room for the sign.
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// Redis's `string2ll`: strict canonical decimal (no `+`, no leading zeros,
+/// no spaces, no `-0`), within i64.
+pub fn parse_canonical_i64(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() > 20 {
+        return None;
+    }
+    if s == b"0" {
+        return Some(0);
+    }
+    let (neg, digits) = if s[0] == b'-' {
+        (true, &s[1..])
+    } else {
+        (false, s)
+    };
+    if digits.is_empty() || digits[0] == b'0' {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
+    }
+    if neg {
+        if v > i64::MAX as u64 + 1 {
+            None
+        } else {
+            Some((v as i64).wrapping_neg())
+        }
+    } else if v > i64::MAX as u64 {
+        None
+    } else {
+        Some(v as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_encodings() {
+        assert_eq!(StrValue::from_bytes(b"12345"), StrValue::Int(12345));
+        assert_eq!(StrValue::from_bytes(b"-7"), StrValue::Int(-7));
+        assert!(matches!(StrValue::from_bytes(b"007"), StrValue::Emb(_)));
+        assert!(matches!(StrValue::from_bytes(b"+7"), StrValue::Emb(_)));
+        assert!(matches!(
+            StrValue::from_bytes(&[b'x'; 44]),
+            StrValue::Emb(_)
+        ));
+        assert!(matches!(
+            StrValue::from_bytes(&[b'x'; 45]),
+            StrValue::Raw(_)
+        ));
+        let mut s = [0u8; 20];
+        assert_eq!(
+            StrValue::Int(i64::MIN).as_bytes(&mut s),
+            b"-9223372036854775808"
+        );
+        assert_eq!(StrValue::Int(i64::MIN).len(), 20);
+        assert_eq!(StrValue::Int(0).len(), 1);
+        let mut v = StrValue::Int(42);
+        v.make_raw().push(b'!');
+        assert_eq!(v, StrValue::Raw(b"42!".to_vec()));
+    }
+
+    #[test]
+    fn canonical_ints() {
+        assert_eq!(parse_canonical_i64(b"9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_canonical_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_canonical_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_canonical_i64(b"-0"), None);
+        assert_eq!(parse_canonical_i64(b" 1"), None);
+        assert_eq!(parse_canonical_i64(b""), None);
+    }
+}

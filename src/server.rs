@@ -1,0 +1,343 @@
+//! The server: owns every piece of state and runs the event loop and cron
+//! (Redis's server.c: initServer, serverCron, beforeSleep, main loop).
+//!
+//! Owns: configuration in force, listeners, clients, the keyspace, the
+//! command table, statistics, and the shutdown sequence. Everything here
+//! is touched by one thread only; nothing is locked.
+//!
+//! ```text
+//!   loop {
+//!       before_sleep()     write pending replies, close clients marked to close
+//!       poll(timeout)      timeout = time left until the next cron tick
+//!       for each event:    accept / read+execute / finish a write
+//!       if tick is due:    cron()  (hz times a second: expiry, timeouts,
+//!                                   stats, shutdown on SIGTERM)
+//!   }
+//! ```
+//! With `hz 10` cron runs every 100 ms, so a SIGTERM is acted upon within
+//! 100 ms and an idle client with `timeout 5` is closed 5.0-5.1 s after its
+//! last command.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use slab::Slab;
+
+use crate::client::Client;
+use crate::commands::CommandTable;
+use crate::config::Config;
+use crate::db::Keyspace;
+use crate::log::Level;
+use crate::networking::Listener;
+use crate::reactor::{self, Reactor, Target};
+use crate::serverlog;
+use crate::slowlog::Slowlog;
+
+/// Version reported to clients (INFO redis_version, HELLO): the Redis
+/// release whose behaviour rudis follows, so clients enable the same features.
+pub const REDIS_VERSION: &str = "7.0.15";
+/// rudis's own version.
+pub const RUDIS_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Redis's CONFIG_MIN_RESERVED_FDS: descriptors kept for files, logs, peers.
+pub const MIN_RESERVED_FDS: u64 = 32;
+/// Samples kept for INFO's instantaneous_* rates, Redis's STATS_METRIC_SAMPLES.
+const METRIC_SAMPLES: usize = 16;
+
+/// Set by the signal handler; cron acts on it.
+static SHUTDOWN_SIGNAL: AtomicI32 = AtomicI32::new(0);
+static SIGNAL_HANDLERS_SET: AtomicBool = AtomicBool::new(false);
+
+/// A rate sampled over cron ticks (ops/sec, KB/sec).
+#[derive(Default)]
+pub struct Metric {
+    samples: [f64; METRIC_SAMPLES],
+    idx: usize,
+    last_value: u64,
+    last_ms: i64,
+}
+
+impl Metric {
+    pub fn track(&mut self, value: u64, now_ms: i64) {
+        if self.last_ms > 0 && now_ms > self.last_ms {
+            let rate = (value.saturating_sub(self.last_value)) as f64 * 1000.0
+                / (now_ms - self.last_ms) as f64;
+            self.samples[self.idx] = rate;
+            self.idx = (self.idx + 1) % METRIC_SAMPLES;
+        }
+        self.last_value = value;
+        self.last_ms = now_ms;
+    }
+
+    pub fn value(&self) -> f64 {
+        self.samples.iter().sum::<f64>() / METRIC_SAMPLES as f64
+    }
+}
+
+pub struct Server {
+    pub config: Config,
+    pub reactor: Reactor,
+    pub listeners: Vec<Listener>,
+    pub clients: Slab<Client>,
+    pub ks: Keyspace,
+    pub commands: CommandTable,
+    pub slowlog: Slowlog,
+    /// 40 hex characters identifying this run (INFO run_id).
+    pub run_id: String,
+    pub executable: String,
+    pub start: Instant,
+    pub next_client_id: u64,
+    /// Clients with replies to write before the next poll.
+    pub pending_writes: Vec<usize>,
+    /// Clients to free before the next poll.
+    pub to_close: Vec<usize>,
+    /// Slab keys of MONITOR clients.
+    pub monitors: Vec<usize>,
+    pub shutdown_asap: bool,
+    pub cronloops: u64,
+    /// Effective maxclients after the file-descriptor limit.
+    pub maxclients: u64,
+    // Statistics (INFO stats), Redis's stat_* fields.
+    pub stat_numcommands: u64,
+    pub stat_numconnections: u64,
+    pub stat_rejected_conn: u64,
+    pub stat_net_input_bytes: u64,
+    pub stat_net_output_bytes: u64,
+    pub stat_total_error_replies: u64,
+    pub stat_unexpected_error_replies: u64,
+    pub error_stats: HashMap<String, u64>,
+    pub ops_metric: Metric,
+    pub net_in_metric: Metric,
+    pub net_out_metric: Metric,
+    /// Unix ms until which the server sleeps (DEBUG SLEEP happens inline).
+    pub last_cron_ms: i64,
+    pub stat_peak_memory: u64,
+    pub blocked_clients: usize,
+}
+
+impl Server {
+    pub fn new(config: Config, executable: String) -> std::io::Result<Server> {
+        let ks = Keyspace::new(config.databases);
+        let maxclients = config.maxclients;
+        Ok(Server {
+            reactor: Reactor::new()?,
+            listeners: Vec::new(),
+            clients: Slab::with_capacity(64),
+            ks,
+            commands: CommandTable::build(),
+            slowlog: Slowlog::default(),
+            run_id: random_hex40(),
+            executable,
+            start: Instant::now(),
+            next_client_id: 1,
+            pending_writes: Vec::new(),
+            to_close: Vec::new(),
+            monitors: Vec::new(),
+            shutdown_asap: false,
+            cronloops: 0,
+            maxclients,
+            stat_numcommands: 0,
+            stat_numconnections: 0,
+            stat_rejected_conn: 0,
+            stat_net_input_bytes: 0,
+            stat_net_output_bytes: 0,
+            stat_total_error_replies: 0,
+            stat_unexpected_error_replies: 0,
+            error_stats: HashMap::new(),
+            ops_metric: Metric::default(),
+            net_in_metric: Metric::default(),
+            net_out_metric: Metric::default(),
+            last_cron_ms: 0,
+            stat_peak_memory: 0,
+            blocked_clients: 0,
+            config,
+        })
+    }
+
+    /// True when clients must AUTH first (`requirepass` set).
+    pub fn auth_required(&self) -> bool {
+        !self.config.requirepass.is_empty()
+    }
+
+    /// Seconds since start-up.
+    pub fn uptime_secs(&self) -> u64 {
+        self.start.elapsed().as_secs()
+    }
+
+    /// Opens listeners, installs signal handlers and logs readiness.
+    pub fn init(&mut self) -> Result<(), String> {
+        crate::networking::open_listeners(self)?;
+        install_signal_handlers();
+        serverlog!(Level::Notice, "Server initialized");
+        Ok(())
+    }
+
+    /// Runs the event loop until shutdown.
+    pub fn run(&mut self) {
+        serverlog!(Level::Notice, "Ready to accept connections");
+        let period = Duration::from_millis((1000 / self.config.hz.clamp(1, 500)) as u64);
+        let mut next_cron = Instant::now() + period;
+        loop {
+            self.before_sleep();
+            let timeout = next_cron.saturating_duration_since(Instant::now());
+            if let Err(e) = self.reactor.wait(timeout) {
+                serverlog!(
+                    Level::Warning,
+                    "Polling for events failed: {e}. The server keeps running; if this repeats, check the process's file descriptor limit."
+                );
+            }
+            let events: Vec<(mio::Token, bool, bool, bool)> = self
+                .reactor
+                .events
+                .iter()
+                .map(|e| {
+                    (
+                        e.token(),
+                        e.is_readable() || e.is_read_closed() || e.is_error(),
+                        e.is_writable(),
+                        e.is_error(),
+                    )
+                })
+                .collect();
+            for (token, readable, writable, _err) in events {
+                match reactor::target(token) {
+                    Target::Listener(i) => crate::networking::accept(self, i),
+                    Target::Client(key) => {
+                        if writable && self.clients.contains(key) {
+                            crate::networking::write_to_client(self, key);
+                        }
+                        if readable && self.clients.contains(key) {
+                            crate::networking::read_from_client(self, key);
+                        }
+                    }
+                    Target::Other(_) => {}
+                }
+            }
+            if Instant::now() >= next_cron {
+                self.cron();
+                let period = Duration::from_millis((1000 / self.config.hz.clamp(1, 500)) as u64);
+                next_cron = Instant::now() + period;
+            }
+            if self.shutdown_asap && self.prepare_for_shutdown() {
+                self.exit(0);
+            }
+        }
+    }
+
+    /// Redis's beforeSleep: flush replies, free closed clients.
+    pub fn before_sleep(&mut self) {
+        crate::networking::handle_pending_writes(self);
+        crate::networking::free_clients_to_close(self);
+    }
+
+    /// Redis's serverCron.
+    fn cron(&mut self) {
+        self.cronloops += 1;
+        self.ks.update_clock();
+        let now = self.ks.now_ms;
+        self.last_cron_ms = now;
+        let sig = SHUTDOWN_SIGNAL.swap(0, Ordering::SeqCst);
+        if sig != 0 {
+            let name = if sig == libc::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            serverlog!(Level::Warning, "Received {name} scheduling shutdown...");
+            self.shutdown_asap = true;
+        }
+        self.ops_metric.track(self.stat_numcommands, now);
+        self.net_in_metric.track(self.stat_net_input_bytes, now);
+        self.net_out_metric.track(self.stat_net_output_bytes, now);
+        crate::networking::clients_cron(self);
+        self.ks.active_expire_cycle(self.config.hz);
+        self.propagate_expired();
+    }
+
+    /// Drains keys deleted by expiry (lazy or active). The replication and
+    /// AOF issues turn each into a propagated DEL here.
+    pub fn propagate_expired(&mut self) {
+        self.ks.expired.clear();
+    }
+
+    /// Adds a command to the slow log when it ran long enough.
+    pub fn slowlog_maybe_add(&mut self, cid: usize, argv: &crate::commands::Argv<'_>, usec: u64) {
+        let threshold = self.config.slowlog_log_slower_than;
+        if threshold < 0 || (usec as i64) < threshold {
+            return;
+        }
+        let c = &self.clients[cid];
+        let name = c.name.clone().unwrap_or_default();
+        let addr = c.addr.clone();
+        let max = self.config.slowlog_max_len.max(0) as usize;
+        self.slowlog.push(argv.iter(), usec, &addr, &name, max);
+    }
+
+    /// Redis's prepareForShutdown: returns true when it is safe to exit.
+    pub fn prepare_for_shutdown(&mut self) -> bool {
+        serverlog!(Level::Warning, "User requested shutdown...");
+        self.remove_files_on_exit();
+        serverlog!(Level::Warning, "Redis is now ready to exit, bye bye...");
+        true
+    }
+
+    /// Removes the pid file and unix socket, as Redis does on exit.
+    pub fn remove_files_on_exit(&mut self) {
+        if !self.config.pidfile.is_empty() {
+            serverlog!(Level::Notice, "Removing the pid file.");
+            let _ = std::fs::remove_file(&self.config.pidfile);
+        }
+        if !self.config.unixsocket.is_empty() {
+            serverlog!(Level::Notice, "Removing the unix socket file.");
+            let _ = std::fs::remove_file(&self.config.unixsocket);
+        }
+    }
+
+    pub fn exit(&mut self, code: i32) -> ! {
+        // Best effort: flush what clients are owed (SHUTDOWN's own reply is
+        // never sent, as in Redis).
+        std::process::exit(code)
+    }
+}
+
+/// 40 random hex characters from the kernel's random source.
+pub fn random_hex40() -> String {
+    let mut bytes = [0u8; 20];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .is_ok();
+    if !ok {
+        let seed = crate::db::mstime() as u64 ^ ((std::process::id() as u64) << 32);
+        let mut x = seed | 1;
+        for b in &mut bytes {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+extern "C" fn on_shutdown_signal(sig: libc::c_int) {
+    SHUTDOWN_SIGNAL.store(sig, Ordering::SeqCst);
+}
+
+/// SIGTERM/SIGINT schedule a graceful shutdown; SIGPIPE is ignored (a
+/// vanished peer shows up as EPIPE on write instead of killing us).
+fn install_signal_handlers() {
+    if SIGNAL_HANDLERS_SET.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    // SAFETY: the handler only stores into an atomic, which is
+    // async-signal-safe; sigaction is given a zeroed, fully initialised struct.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_shutdown_signal as extern "C" fn(libc::c_int) as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        sa.sa_flags = 0;
+        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
