@@ -113,6 +113,8 @@ pub struct Server {
     pub last_cron_ms: i64,
     pub stat_peak_memory: u64,
     pub blocked_clients: usize,
+    /// How the running command wants to be propagated.
+    pub propagation: crate::commands::PropagationRequest,
 }
 
 impl Server {
@@ -150,6 +152,7 @@ impl Server {
             last_cron_ms: 0,
             stat_peak_memory: 0,
             blocked_clients: 0,
+            propagation: Default::default(),
             config,
         })
     }

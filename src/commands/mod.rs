@@ -337,6 +337,40 @@ impl<'a> Ctx<'a> {
         self.srv.ks.dirty += n;
     }
 
+    /// Replaces what gets propagated for the running command (AOF and
+    /// replicas) with `args`: Redis's rewriteClientCommandVector, used to
+    /// make commands deterministic (`SET k v EX 10` → `SET k v PXAT <ms>`,
+    /// `INCRBYFLOAT` → `SET ... KEEPTTL`).
+    pub fn rewrite_propagation(&mut self, args: &[&[u8]]) {
+        self.srv.propagation.rewritten = Some(args.iter().map(|a| a.to_vec()).collect());
+    }
+
+    /// Propagates an extra command after the running one (Redis's
+    /// alsoPropagate), e.g. a `DEL` for a key a command emptied.
+    pub fn also_propagate(&mut self, db: usize, args: &[&[u8]]) {
+        let cmd = args.iter().map(|a| a.to_vec()).collect();
+        self.srv.propagation.also.push((db, cmd));
+    }
+
+    /// Stops the running command from being propagated at all, whatever it
+    /// changed (Redis's preventCommandPropagation).
+    pub fn prevent_propagation(&mut self) {
+        self.srv.propagation.prevent = true;
+    }
+
+    /// A key's value changed: Redis's signalModifiedKey (invalidates WATCH;
+    /// wired by the transactions issue).
+    pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
+        let _ = (db, key);
+    }
+
+    /// A keyspace event happened: Redis's notifyKeyspaceEvent(type, event,
+    /// key, dbid), with `class` one of the NOTIFY_* letters (`g` generic,
+    /// `$` string, `x` expired ...). Delivered by the pub/sub issue.
+    pub fn notify_keyspace_event(&mut self, class: u8, event: &str, key: &[u8], db: usize) {
+        let _ = (class, event, key, db);
+    }
+
     /// The full name of the running command (`get`, `config|set`).
     pub fn cmd_name(&self) -> &str {
         &self.srv.commands.full_names[self.cmd_id]
@@ -439,11 +473,22 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
     Some(id)
 }
 
+/// What the running command asked to propagate differently (see
+/// `Ctx::rewrite_propagation`, `also_propagate`, `prevent_propagation`).
+/// Reset before each command; consumed by replication and AOF.
+#[derive(Default)]
+pub struct PropagationRequest {
+    pub rewritten: Option<Vec<Vec<u8>>>,
+    pub also: Vec<(usize, Vec<Vec<u8>>)>,
+    pub prevent: bool,
+}
+
 /// Runs a checked command and records its stats (Redis's call()).
 pub fn call(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>) {
     let spec = srv.commands.specs[id];
     srv.ks.update_clock();
     let errors_before = srv.clients[cid].errors.len();
+    srv.propagation = PropagationRequest::default();
     let start = std::time::Instant::now();
     {
         let mut ctx = Ctx {
