@@ -189,24 +189,15 @@ impl Server {
                     "Polling for events failed: {e}. The server keeps running; if this repeats, check the process's file descriptor limit."
                 );
             }
-            let events: Vec<(mio::Token, bool, bool, bool)> = self
-                .reactor
-                .events
-                .iter()
-                .map(|e| {
-                    (
-                        e.token(),
-                        e.is_readable() || e.is_read_closed() || e.is_error(),
-                        e.is_writable(),
-                        e.is_error(),
-                    )
-                })
-                .collect();
-            for (token, readable, writable, _err) in events {
-                match reactor::target(token) {
+            // The event buffer is lent out while handlers borrow the server;
+            // an empty Events holds no allocation, so this costs nothing.
+            let events = std::mem::replace(&mut self.reactor.events, mio::Events::with_capacity(0));
+            for event in events.iter() {
+                let readable = event.is_readable() || event.is_read_closed() || event.is_error();
+                match reactor::target(event.token()) {
                     Target::Listener(i) => crate::networking::accept(self, i),
                     Target::Client(key) => {
-                        if writable && self.clients.contains(key) {
+                        if event.is_writable() && self.clients.contains(key) {
                             crate::networking::write_to_client(self, key);
                         }
                         if readable && self.clients.contains(key) {
@@ -216,6 +207,7 @@ impl Server {
                     Target::Other(_) => {}
                 }
             }
+            self.reactor.events = events;
             if Instant::now() >= next_cron {
                 self.cron();
                 let period = Duration::from_millis((1000 / self.config.hz.clamp(1, 500)) as u64);
