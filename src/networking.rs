@@ -70,45 +70,10 @@ fn tcp_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     Ok(TcpListener::from_std(sock.into()))
 }
 
-/// Opens the TCP listeners for `bind`/`port` and the unix socket.
+/// Opens the TCP listeners for `bind`/`port`, then the unix socket.
 pub fn open_listeners(srv: &mut Server) -> Result<(), String> {
-    let port = srv.config.port;
-    if port != 0 {
-        for entry in srv.config.bind.clone() {
-            let Some((addr, optional)) = bind_target(&entry, port) else {
-                return Err(format!(
-                    "Invalid bind address '{entry}': fix the 'bind' directive."
-                ));
-            };
-            match tcp_listener(addr, srv.config.tcp_backlog) {
-                Ok(l) => srv.listeners.push(Listener::Tcp(l)),
-                Err(e)
-                    if optional
-                        && matches!(
-                            e.raw_os_error(),
-                            Some(libc::EADDRNOTAVAIL)
-                                | Some(libc::EAFNOSUPPORT)
-                                | Some(libc::EPROTONOSUPPORT)
-                        ) =>
-                {
-                    serverlog!(
-                        Level::Verbose,
-                        "Skipping optional bind address {entry}: {e}."
-                    );
-                }
-                Err(e) => {
-                    serverlog!(
-                        Level::Warning,
-                        "Warning: Could not create server TCP listening socket {}:{}: {}",
-                        entry.trim_start_matches('-'),
-                        port,
-                        e
-                    );
-                    return Err(format!("Failed listening on port {port} (tcp), aborting."));
-                }
-            }
-        }
-    }
+    let tcp = open_tcp_listeners(srv)?;
+    srv.listeners.extend(tcp);
     if !srv.config.unixsocket.is_empty() {
         let path = srv.config.unixsocket.clone();
         let _ = std::fs::remove_file(&path);
@@ -131,9 +96,54 @@ pub fn open_listeners(srv: &mut Server) -> Result<(), String> {
             }
         }
     }
-    if srv.listeners.is_empty() && port != 0 {
-        return Err(format!("Failed listening on port {port} (tcp), aborting."));
+    register_listeners(srv)
+}
+
+/// One TCP listener per `bind` address on `port` (none when port is 0).
+fn open_tcp_listeners(srv: &Server) -> Result<Vec<Listener>, String> {
+    let port = srv.config.port;
+    let mut out = Vec::new();
+    if port == 0 {
+        return Ok(out);
     }
+    for entry in &srv.config.bind {
+        let Some((addr, optional)) = bind_target(entry, port) else {
+            return Err(format!(
+                "Invalid bind address '{entry}': fix the 'bind' directive."
+            ));
+        };
+        match tcp_listener(addr, srv.config.tcp_backlog) {
+            Ok(l) => out.push(Listener::Tcp(l)),
+            Err(e)
+                if optional
+                    && matches!(
+                        e.raw_os_error(),
+                        Some(libc::EADDRNOTAVAIL)
+                            | Some(libc::EAFNOSUPPORT)
+                            | Some(libc::EPROTONOSUPPORT)
+                    ) =>
+            {
+                serverlog!(
+                    Level::Verbose,
+                    "Skipping optional bind address {entry}: {e}."
+                );
+            }
+            Err(e) => {
+                serverlog!(
+                    Level::Warning,
+                    "Warning: Could not create server TCP listening socket {}:{}: {}",
+                    entry.trim_start_matches('-'),
+                    port,
+                    e
+                );
+                return Err(format!("Failed listening on port {port} (tcp), aborting."));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn register_listeners(srv: &mut Server) -> Result<(), String> {
     if srv.listeners.len() > MAX_LISTENERS {
         return Err("Too many bind addresses: at most 63 are supported.".into());
     }
@@ -142,13 +152,38 @@ pub fn open_listeners(srv: &mut Server) -> Result<(), String> {
             Listener::Tcp(t) => t,
             Listener::Unix(u) => u,
         };
-        srv.reactor
-            .poll
-            .registry()
+        let registry = srv.reactor.poll.registry();
+        let _ = registry.deregister(src);
+        registry
             .register(src, reactor::listener_token(i), mio::Interest::READABLE)
             .map_err(|e| format!("Could not register a listening socket: {e}"))?;
     }
     Ok(())
+}
+
+/// Re-opens the TCP listeners after CONFIG SET port/bind (Redis's
+/// changeListener): the old sockets are closed first, since the same
+/// address cannot be bound twice.
+pub fn rebind_tcp(srv: &mut Server) -> Result<(), String> {
+    let old = std::mem::take(&mut srv.listeners);
+    let mut unix = Vec::new();
+    for mut l in old {
+        match &mut l {
+            Listener::Tcp(t) => srv.reactor.deregister(t),
+            Listener::Unix(u) => {
+                srv.reactor.deregister(u);
+                unix.push(l);
+            }
+        }
+    }
+    let (tcp, err) = match open_tcp_listeners(srv) {
+        Ok(l) => (l, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    srv.listeners = tcp;
+    srv.listeners.extend(unix);
+    register_listeners(srv)?;
+    err.map_or(Ok(()), Err)
 }
 
 /// True for addresses protected mode lets in (Redis's loopback check).

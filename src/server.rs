@@ -255,6 +255,23 @@ impl Server {
         self.ks.expired.clear();
     }
 
+    /// CONFIG RESETSTAT: zeroes INFO's counters, as Redis's resetServerStats.
+    pub fn reset_stats(&mut self) {
+        self.stat_numcommands = 0;
+        self.stat_numconnections = 0;
+        self.stat_rejected_conn = 0;
+        self.stat_net_input_bytes = 0;
+        self.stat_net_output_bytes = 0;
+        self.stat_total_error_replies = 0;
+        self.stat_unexpected_error_replies = 0;
+        self.error_stats.clear();
+        self.ops_metric = Metric::default();
+        self.net_in_metric = Metric::default();
+        self.net_out_metric = Metric::default();
+        self.ks.stats = Default::default();
+        self.commands.reset_stats();
+    }
+
     /// Adds a command to the slow log when it ran long enough.
     pub fn slowlog_maybe_add(&mut self, cid: usize, argv: &crate::commands::Argv<'_>, usec: u64) {
         let threshold = self.config.slowlog_log_slower_than;
