@@ -26,6 +26,7 @@
 //! Arity follows Redis: `n > 0` means exactly n arguments including the
 //! name; `-n` means at least n. `GET` is 2, `SET` is -3, `MSET` is -3.
 
+pub mod config_cmd;
 pub mod connection;
 pub mod keys;
 pub mod server_cmds;
@@ -178,9 +179,10 @@ pub struct CommandTable {
 }
 
 /// Every family's command list.
-fn families() -> [&'static [CommandSpec]; 4] {
+fn families() -> [&'static [CommandSpec]; 5] {
     [
         connection::COMMANDS,
+        config_cmd::COMMANDS,
         strings::COMMANDS,
         keys::COMMANDS,
         server_cmds::COMMANDS,
