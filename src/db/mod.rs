@@ -430,11 +430,12 @@ impl Keyspace {
                 let max_buckets = num * 20;
                 let mut checked_buckets = 0u64;
                 let mut sampled = 0u64;
+                let mut expired = 0u64;
                 let mut ttl_sum = 0i64;
                 let mut ttl_samples = 0i64;
                 let mut cursor = d.expires_cursor;
                 while sampled < num && checked_buckets < max_buckets {
-                    cursor = d.expires.scan(cursor, |k, &when| {
+                    cursor = self.dbs[db].expires.scan(cursor, |k, &when| {
                         if now > when {
                             stale.push(k.into());
                         } else if when > now {
@@ -444,7 +445,14 @@ impl Keyspace {
                         sampled += 1;
                     });
                     checked_buckets += 1;
+                    // Delete bucket by bucket, as Redis does, so a walk that
+                    // wraps around never meets the same dead key twice.
+                    expired += stale.len() as u64;
+                    for k in stale.drain(..) {
+                        self.delete_expired(db, &k);
+                    }
                 }
+                let d = &mut self.dbs[db];
                 d.expires_cursor = cursor;
                 if ttl_samples > 0 {
                     // Running average: the new sample weighs 2%.
@@ -453,10 +461,6 @@ impl Keyspace {
                         d.avg_ttl = avg;
                     }
                     d.avg_ttl = (d.avg_ttl / 50) * 49 + avg / 50;
-                }
-                let expired = stale.len() as u64;
-                for k in stale.drain(..) {
-                    self.delete_expired(db, &k);
                 }
                 total_expired += expired;
                 total_sampled += sampled;
