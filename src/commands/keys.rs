@@ -654,6 +654,9 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.signal_flushed_db(None);
     let removed = ctx.ks().flush_all();
     ctx.dirty(removed as u64);
+    // PERSISTENCE: with save points configured, Redis kills a running RDB
+    // child and saves the empty dataset right here (rdbSave), which resets
+    // the dirty counter to 0. Wire it when the persistence issue lands.
     ctx.force_propagation();
     ctx.ok();
 }
