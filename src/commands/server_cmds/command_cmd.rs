@@ -658,3 +658,84 @@ const HELP: &[&str] = &[
 fn command_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     reply_help(ctx, argv, HELP);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command we dispatch enforces the arity and carries the flags
+    /// Redis documents for it, so COMMAND INFO (answered from Redis's
+    /// table) tells clients the truth. It checks every family's commands,
+    /// so it is run on demand (`cargo test -- --ignored`) until all
+    /// families are merged and agree.
+    #[test]
+    fn own_commands_agree_with_redis_metadata() {
+        check(|name| {
+            super::super::COMMANDS
+                .iter()
+                .any(|c| name == c.name || name.starts_with(&format!("{}|", c.name)))
+        });
+    }
+
+    #[test]
+    #[ignore = "cross-family check: run with --ignored"]
+    fn dispatch_table_agrees_with_redis_metadata() {
+        check(|_| true);
+    }
+
+    fn check(wanted: impl Fn(&str) -> bool) {
+        let t = CommandTable::build();
+        let mut wrong = Vec::new();
+        for id in 0..t.specs.len() {
+            let name = &t.full_names[id];
+            if !wanted(name) {
+                continue;
+            }
+            let Some(m) = meta_of(&t, id) else {
+                wrong.push(format!("{name}: not a Redis 7.0.15 command"));
+                continue;
+            };
+            let spec = t.specs[id];
+            if spec.arity != m.arity {
+                wrong.push(format!("{name}: arity {} (Redis {})", spec.arity, m.arity));
+            }
+            const CHECKED: u64 = cf::WRITE
+                | cf::READONLY
+                | cf::DENYOOM
+                | cf::ADMIN
+                | cf::PUBSUB
+                | cf::NOSCRIPT
+                | cf::BLOCKING
+                | cf::LOADING
+                | cf::STALE
+                | cf::SKIP_MONITOR
+                | cf::SKIP_SLOWLOG
+                | cf::FAST
+                | cf::NO_AUTH
+                | cf::MAY_REPLICATE
+                | cf::NO_MULTI
+                | cf::ALLOW_BUSY;
+            let ours = cf_from_spec(spec.flags) & CHECKED;
+            if ours != m.flags & CHECKED {
+                let names = |f: u64| -> Vec<&str> {
+                    cf::SHOWN
+                        .iter()
+                        .chain([(cf::MAY_REPLICATE, "may_replicate")].iter())
+                        .filter(|(b, _)| f & b != 0)
+                        .map(|(_, n)| *n)
+                        .collect()
+                };
+                wrong.push(format!(
+                    "{name}: flags {:?} (Redis {:?})",
+                    names(ours),
+                    names(m.flags & CHECKED)
+                ));
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "dispatch table vs Redis:\n{}",
+            wrong.join("\n")
+        );
+    }
+}
