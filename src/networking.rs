@@ -457,7 +457,9 @@ pub fn write_to_client(srv: &mut Server, key: usize) {
         return;
     }
     let before = c.reply_bytes;
-    srv.stat_total_writes_processed += 1;
+    if before > 0 {
+        srv.stat_total_writes_processed += 1;
+    }
     match c.write_pending() {
         Ok(done) => {
             srv.stat_net_output_bytes += (before - c.reply_bytes) as u64;

@@ -174,8 +174,13 @@ pub fn feed(srv: &mut Server, cid: usize, cmd_id: usize, argv: &Argv<'_>) {
             if c.has_flag(cf::CLOSE_ASAP) {
                 continue;
             }
+            // A client with replies pending is already queued for writing
+            // (or waits for its socket to drain): queue it only once.
+            let queued = c.has_pending_replies();
             c.add_raw(&line);
-            srv.pending_writes.push(m);
+            if !queued {
+                srv.pending_writes.push(m);
+            }
         }
     }
     srv.monitors = monitors;
