@@ -156,7 +156,12 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     // While a client's command runs its query buffer is lent to the
     // dispatcher: `qb_end` still tells how much it holds.
     let qbuf = c.qb_end;
-    let qbuf_free = c.querybuf.len().saturating_sub(c.qb_end);
+    let qbuf_size = if is_self && c.querybuf.is_empty() {
+        qbuf.max(crate::client::PROTO_IOBUF_LEN)
+    } else {
+        c.querybuf.len()
+    };
+    let qbuf_free = qbuf_size.saturating_sub(qbuf);
     let argv_mem = if is_self {
         me.map_or(0, |m| m.argv_mem)
     } else {
@@ -168,8 +173,8 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
         .map(|cmd| cmd.iter().map(|a| a.len()).sum::<usize>())
         .sum();
     let chunks = c.reply_chunks();
-    // The first reply chunk plays Redis's static buffer `buf` (rbs, rbp,
-    // obl); further chunks are its reply list (oll, omem).
+    // The first reply chunk plays Redis's static buffer `buf` (rbs and its
+    // peak rbp, obl); further chunks are its reply list (oll, omem).
     let rbs = crate::client::PROTO_IOBUF_LEN;
     let obl = if chunks <= 1 { c.reply_bytes } else { 0 };
     let oll = chunks.saturating_sub(1);
@@ -208,7 +213,7 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
         argv_mem,
         multi_mem,
         rbs,
-        rbs.max(c.reply_bytes.min(rbs)),
+        rbs,
         obl,
         oll,
         omem,
