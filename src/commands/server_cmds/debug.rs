@@ -59,9 +59,10 @@ fn atoi(s: &[u8]) -> i64 {
     }
 }
 
-/// Redis's strtod prefix parse (DEBUG SLEEP): the longest leading float.
+/// Redis's strtod prefix parse (DEBUG SLEEP): the longest leading float
+/// (within the first 64 bytes: no number is longer).
 fn strtod(s: &[u8]) -> f64 {
-    let t = String::from_utf8_lossy(s);
+    let t = String::from_utf8_lossy(&s[..s.len().min(64)]);
     let t = t.trim_start();
     let mut end = 0;
     let mut best = 0.0;

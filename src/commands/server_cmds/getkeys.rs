@@ -126,7 +126,7 @@ fn keys_from_specs(m: &CommandMeta, args: &[&[u8]]) -> Option<Vec<KeyRef>> {
                 let numkeys = crate::db::object::parse_canonical_i64(args[(first + idx) as usize])
                     .filter(|n| *n >= 0)?;
                 first += firstkey as i64;
-                (first + numkeys - 1, keystep as i64)
+                (first.saturating_add(numkeys) - 1, keystep as i64)
             }
             Fk::Unknown => return None,
         };
@@ -397,6 +397,15 @@ mod tests {
             keys(&["georadius", "k", "0", "0", "1", "km", "store", "d"]),
             ["k", "d"]
         );
+    }
+
+    #[test]
+    fn malformed_counts_give_no_keys() {
+        assert!(keys(&["zunionstore", "t", "9223372036854775807", "a"]).is_empty());
+        assert!(keys(&["eval", "s", "-1", "a"]).is_empty());
+        assert!(keys(&["eval", "s", "x", "a"]).is_empty());
+        assert!(keys(&["xread", "streams", "a"]).is_empty());
+        assert!(keys(&["zunionstore"]).is_empty());
     }
 
     #[test]
