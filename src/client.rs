@@ -42,6 +42,15 @@ impl Conn {
         }
     }
 
+    /// The socket's file descriptor (CLIENT LIST fd=).
+    pub fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self {
+            Conn::Tcp(s) => s.as_raw_fd(),
+            Conn::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
     pub fn source(&mut self) -> &mut dyn mio::event::Source {
         match self {
             Conn::Tcp(s) => s,
@@ -89,6 +98,8 @@ pub mod flags {
     pub const REPLY_SKIP: u32 = 1 << 13;
     /// Rejected at accept (max clients, protected mode): close after reply.
     pub const PROTECTED_REJECT: u32 = 1 << 14;
+    /// CLIENT NO-EVICT ON: never evicted by maxmemory-clients.
+    pub const NO_EVICT: u32 = 1 << 15;
 }
 
 /// A connected client.

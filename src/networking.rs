@@ -299,6 +299,7 @@ pub fn read_from_client(srv: &mut Server, key: usize) {
             }
             Ok(n) => {
                 srv.stat_net_input_bytes += n as u64;
+                srv.stat_total_reads_processed += 1;
                 c.last_interaction_ms = srv.ks.now_ms.max(crate::db::mstime());
                 let limit = srv.config.client_query_buffer_limit.max(0) as usize;
                 if c.querybuf_pending() > limit && !c.has_flag(cf::MASTER) {
@@ -456,6 +457,9 @@ pub fn write_to_client(srv: &mut Server, key: usize) {
         return;
     }
     let before = c.reply_bytes;
+    if before > 0 {
+        srv.stat_total_writes_processed += 1;
+    }
     match c.write_pending() {
         Ok(done) => {
             srv.stat_net_output_bytes += (before - c.reply_bytes) as u64;

@@ -165,6 +165,9 @@ pub struct CmdStats {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Latency distribution (INFO latencystats, LATENCY HISTOGRAM),
+    /// allocated on the first call.
+    pub latency: Option<Box<server_cmds::histogram::Histogram>>,
 }
 
 /// The built table: name → spec, plus stats slots.
@@ -525,7 +528,6 @@ pub fn call(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>) {
     }
     c.last_cmd = Some(id);
     srv.stat_numcommands += 1;
-    if spec.flags & flags::SKIP_SLOWLOG == 0 {
-        srv.slowlog_maybe_add(cid, argv, usec);
-    }
+    // Latency monitor, slow log, MONITOR feed, latency histogram.
+    server_cmds::after_call(srv, cid, id, argv, usec);
 }
