@@ -148,6 +148,8 @@ pub struct Client {
     pub psubscriptions: usize,
     /// Commands queued by MULTI (owned copies of their arguments).
     pub multi_queue: Vec<Vec<Vec<u8>>>,
+    /// Unix seconds when the soft output limit was first exceeded (0 = not).
+    pub obuf_soft_limit_reached_time: i64,
     /// Protocol error to report once the reply is flushed.
     pub protocol_error: bool,
 }
@@ -183,6 +185,7 @@ impl Client {
             subscriptions: 0,
             psubscriptions: 0,
             multi_queue: Vec::new(),
+            obuf_soft_limit_reached_time: 0,
             protocol_error: false,
         }
     }
