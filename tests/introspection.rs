@@ -1,14 +1,15 @@
 //! Introspection against the real binary: CLIENT *, MONITOR, COMMAND *,
 //! and redis-cli's use of COMMAND DOCS.
 
-#[path = "servercmds_support/mod.rs"]
-mod support;
+mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use support::{wait_until, Reply, Server};
+use common::{redis_cli_stdin, wait_until, ClientError, Reply, TestServer};
+
+fn arr(items: Vec<Reply>) -> Reply {
+    Reply::Array(Some(items))
+}
 
 fn ok() -> Reply {
     Reply::Status("OK".into())
@@ -22,9 +23,9 @@ fn field<'a>(line: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn client_list_line_has_redis_fields_in_order() {
-    let srv = Server::start();
-    let mut c = srv.conn();
-    let list = c.cmd(&["CLIENT", "LIST"]).text();
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    let list = c.cmd(&["CLIENT", "LIST"]).as_str().to_string();
     assert!(list.ends_with('\n'));
     // The connection probe of the launcher may still be listed, closing.
     let line = list
@@ -76,34 +77,36 @@ fn client_list_line_has_redis_fields_in_order() {
     assert_eq!(field(line, "cmd"), "client|list");
     assert_eq!(field(line, "redir"), "-1");
     assert_eq!(field(line, "resp"), "2");
-    assert_eq!(field(line, "laddr"), format!("127.0.0.1:{}", srv.port));
-    let id = c.cmd(&["CLIENT", "ID"]).int();
+    assert_eq!(field(line, "laddr"), format!("127.0.0.1:{}", srv.port()));
+    let id = c.cmd(&["CLIENT", "ID"]).as_int();
     assert_eq!(field(line, "id"), id.to_string());
-    let info = c.cmd(&["CLIENT", "INFO"]).text();
+    let info = c.cmd(&["CLIENT", "INFO"]).as_str().to_string();
     assert_eq!(field(&info, "cmd"), "client|info");
     assert!(info.ends_with('\n'));
 }
 
 #[test]
 fn client_list_filters() {
-    let srv = Server::start();
-    let mut c = srv.conn();
-    let mut other = srv.conn();
-    let other_id = other.cmd(&["CLIENT", "ID"]).int();
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    let mut other = srv.client();
+    let other_id = other.cmd(&["CLIENT", "ID"]).as_int();
     let list = c
         .cmd(&["CLIENT", "LIST", "ID", &other_id.to_string(), "999999"])
-        .text();
+        .as_str()
+        .to_string();
     assert_eq!(list.lines().count(), 1);
     assert_eq!(field(&list, "id"), other_id.to_string());
     assert_eq!(field(&list, "cmd"), "client|id");
-    assert_eq!(
+    // Two clients (the harness's readiness probe may linger for a moment).
+    assert!(wait_until(Duration::from_secs(5), || {
         c.cmd(&["CLIENT", "LIST", "TYPE", "normal"])
-            .text()
+            .as_str()
             .lines()
-            .count(),
-        2
-    );
-    assert_eq!(c.cmd(&["CLIENT", "LIST", "TYPE", "pubsub"]).text(), "");
+            .count()
+            == 2
+    }));
+    assert_eq!(c.cmd(&["CLIENT", "LIST", "TYPE", "pubsub"]).as_str(), "");
     assert_eq!(
         c.cmd(&["CLIENT", "LIST", "TYPE", "bogus"]),
         Reply::Error("ERR Unknown client type 'bogus'".into())
@@ -120,25 +123,28 @@ fn client_list_filters() {
 
 #[test]
 fn client_setname_getname() {
-    let srv = Server::start();
-    let mut c = srv.conn();
-    assert_eq!(c.cmd(&["CLIENT", "GETNAME"]), Reply::Nil);
-    assert!(c.cmd(&["CLIENT", "LIST"]).text().contains(" name= "));
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    assert_eq!(c.cmd(&["CLIENT", "GETNAME"]), Reply::Bulk(None));
+    assert!(c.cmd(&["CLIENT", "LIST"]).as_str().contains(" name= "));
     assert!(c.cmd(&["CLIENT", "SETNAME", "foo bar"]).is_error());
     assert_eq!(c.cmd(&["CLIENT", "SETNAME", "myname"]), ok());
     assert_eq!(
         c.cmd(&["CLIENT", "GETNAME"]),
-        Reply::Bulk(b"myname".to_vec())
+        Reply::Bulk(Some(b"myname".to_vec()))
     );
-    assert!(c.cmd(&["CLIENT", "LIST"]).text().contains(" name=myname "));
+    assert!(c
+        .cmd(&["CLIENT", "LIST"])
+        .as_str()
+        .contains(" name=myname "));
     assert_eq!(c.cmd(&["CLIENT", "SETNAME", ""]), ok());
-    assert_eq!(c.cmd(&["CLIENT", "GETNAME"]), Reply::Nil);
+    assert_eq!(c.cmd(&["CLIENT", "GETNAME"]), Reply::Bulk(None));
 }
 
 #[test]
 fn client_kill_forms_and_errors() {
-    let srv = Server::start();
-    let mut c = srv.conn();
+    let srv = TestServer::start();
+    let mut c = srv.client();
     assert_eq!(
         c.cmd(&["CLIENT", "KILL"]),
         Reply::Error("ERR wrong number of arguments for 'client|kill' command".into())
@@ -168,49 +174,61 @@ fn client_kill_forms_and_errors() {
     );
 
     // Old form by address.
-    let mut v = srv.conn();
-    let addr = field(&v.cmd(&["CLIENT", "INFO"]).text(), "addr").to_string();
+    let mut v = srv.client();
+    let addr = field(v.cmd(&["CLIENT", "INFO"]).as_str(), "addr").to_string();
     assert_eq!(c.cmd(&["CLIENT", "KILL", &addr]), ok());
-    assert_eq!(v.try_read(), None, "killed client is disconnected");
+    assert!(
+        matches!(v.try_read_reply(), Err(ClientError::Closed)),
+        "killed client is disconnected"
+    );
 
     // New form: every other client, then everyone including the caller.
-    let _a = srv.conn();
-    let _b = srv.conn();
+    let _a = srv.client();
+    let _b = srv.client();
     assert!(wait_until(Duration::from_secs(2), || {
-        c.cmd(&["CLIENT", "LIST"]).text().lines().count() == 3
+        c.cmd(&["CLIENT", "LIST"]).as_str().lines().count() == 3
     }));
     assert_eq!(c.cmd(&["CLIENT", "KILL", "SKIPME", "yes"]), Reply::Int(2));
     assert!(wait_until(Duration::from_secs(2), || {
-        c.cmd(&["CLIENT", "LIST"]).text().lines().count() == 1
+        c.cmd(&["CLIENT", "LIST"]).as_str().lines().count() == 1
     }));
-    let _d = srv.conn();
+    let _d = srv.client();
     assert!(wait_until(Duration::from_secs(2), || {
-        c.cmd(&["CLIENT", "LIST"]).text().lines().count() == 2
+        c.cmd(&["CLIENT", "LIST"]).as_str().lines().count() == 2
     }));
     assert_eq!(c.cmd(&["CLIENT", "KILL", "SKIPME", "no"]), Reply::Int(2));
-    assert_eq!(c.try_read(), None, "the caller is closed after its reply");
-    let mut e = srv.conn();
-    let id = e.cmd(&["CLIENT", "ID"]).int();
-    let mut f = srv.conn();
+    assert!(
+        matches!(c.try_read_reply(), Err(ClientError::Closed)),
+        "the caller is closed after its reply"
+    );
+    let mut e = srv.client();
+    let id = e.cmd(&["CLIENT", "ID"]).as_int();
+    let mut f = srv.client();
     assert_eq!(
         f.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]),
         Reply::Int(1)
     );
-    assert_eq!(e.try_read(), None);
+    assert!(matches!(e.try_read_reply(), Err(ClientError::Closed)));
 }
 
 #[test]
 fn client_reply_off_skip_on() {
-    let srv = Server::start();
-    let mut c = srv.conn();
+    let srv = TestServer::start();
+    let mut c = srv.client();
     c.send(&["CLIENT", "REPLY", "OFF"]);
     c.send(&["PING", "pong1"]);
     c.send(&["CLIENT", "REPLY", "ON"]);
-    assert_eq!(c.read(), ok());
-    assert_eq!(c.cmd(&["PING", "pong3"]), Reply::Bulk(b"pong3".to_vec()));
+    assert_eq!(c.read_reply(), ok());
+    assert_eq!(
+        c.cmd(&["PING", "pong3"]),
+        Reply::Bulk(Some(b"pong3".to_vec()))
+    );
     c.send(&["CLIENT", "REPLY", "SKIP"]);
     c.send(&["PING", "skipped"]);
-    assert_eq!(c.cmd(&["PING", "shown"]), Reply::Bulk(b"shown".to_vec()));
+    assert_eq!(
+        c.cmd(&["PING", "shown"]),
+        Reply::Bulk(Some(b"shown".to_vec()))
+    );
     c.send(&["CLIENT", "REPLY", "SKIP"]);
     assert_eq!(c.cmd(&["CLIENT", "REPLY", "ON"]), ok());
     assert!(c.cmd(&["CLIENT", "REPLY", "MAYBE"]).is_error());
@@ -218,10 +236,10 @@ fn client_reply_off_skip_on() {
 
 #[test]
 fn client_misc_subcommands() {
-    let srv = Server::start();
-    let mut c = srv.conn();
+    let srv = TestServer::start();
+    let mut c = srv.client();
     assert_eq!(c.cmd(&["CLIENT", "NO-EVICT", "on"]), ok());
-    assert_eq!(field(&c.cmd(&["CLIENT", "INFO"]).text(), "flags"), "e");
+    assert_eq!(field(c.cmd(&["CLIENT", "INFO"]).as_str(), "flags"), "e");
     assert_eq!(c.cmd(&["CLIENT", "NO-EVICT", "off"]), ok());
     assert_eq!(c.cmd(&["CLIENT", "GETREDIR"]), Reply::Int(-1));
     assert_eq!(c.cmd(&["CLIENT", "UNBLOCK", "12345"]), Reply::Int(0));
@@ -242,92 +260,102 @@ fn client_misc_subcommands() {
     );
     let help = c.cmd(&["CLIENT", "HELP"]);
     assert_eq!(
-        help.items()[0].text(),
+        help.as_array()[0].as_str(),
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
     );
     assert_eq!(
-        help.items().last().map(|r| r.text()).as_deref(),
+        help.as_array().last().map(|r| r.as_str()),
         Some("    Prints this help.")
     );
 }
 
 #[test]
 fn monitor_shows_commands_in_redis_format() {
-    let srv = Server::start();
-    let mut m = srv.conn();
+    let srv = TestServer::start();
+    let mut m = srv.client();
     assert_eq!(m.cmd(&["MONITOR"]), ok());
     assert!(srv
-        .conn()
+        .client()
         .cmd(&["CLIENT", "LIST"])
-        .text()
+        .as_str()
         .contains("flags=O"));
-    let mut c = srv.conn();
+    let mut c = srv.client();
     c.cmd(&["SET", "foo", "bar\"\n\x01"]);
     c.cmd(&["GET", "foo"]);
     c.cmd(&["CLIENT", "LIST"]); // admin: not shown
     c.cmd(&["SELECT", "3"]);
     c.cmd(&["AUTH", "secret"]);
-    let set = m.read().text();
+    let set = m.read_reply().as_str().to_string();
     let (ts, rest) = set.split_once(' ').expect("timestamp");
     let (secs, micros) = ts.split_once('.').expect("seconds.micros");
     assert!(secs.parse::<u64>().is_ok() && micros.len() == 6);
-    let port = field(&c.cmd(&["CLIENT", "INFO"]).text(), "addr").to_string();
+    let port = field(c.cmd(&["CLIENT", "INFO"]).as_str(), "addr").to_string();
     assert_eq!(
         rest,
         format!("[0 {port}] \"SET\" \"foo\" \"bar\\\"\\n\\x01\"")
     );
-    assert!(m.read().text().ends_with("\"GET\" \"foo\""));
-    let select = m.read().text();
+    assert!(m.read_reply().as_str().ends_with("\"GET\" \"foo\""));
+    let select = m.read_reply().as_str().to_string();
     assert!(
         select.ends_with(&format!("[3 {port}] \"SELECT\" \"3\"")),
         "{select}"
     );
-    let auth = m.read().text();
+    let auth = m.read_reply().as_str().to_string();
     assert!(auth.ends_with("\"AUTH\" \"(redacted)\""), "{auth}");
 }
 
 #[test]
 fn command_count_info_docs_list() {
-    let srv = Server::start();
-    let mut c = srv.conn();
-    let count = c.cmd(&["COMMAND", "COUNT"]).int();
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    let count = c.cmd(&["COMMAND", "COUNT"]).as_int();
     let all = c.cmd(&["COMMAND"]);
-    assert_eq!(all.items().len() as i64, count);
+    assert_eq!(all.as_array().len() as i64, count);
     let info = c.cmd(&["COMMAND", "INFO", "get", "client|kill", "get|key", "nosuch"]);
-    let items = info.items();
+    let items = info.as_array();
     assert_eq!(items.len(), 4);
-    let get = items[0].items();
+    let get = items[0].as_array();
     assert_eq!(get.len(), 10);
-    assert_eq!(get[0].text(), "get");
-    assert_eq!(get[1].int(), 2);
+    assert_eq!(get[0].as_str(), "get");
+    assert_eq!(get[1].as_int(), 2);
     assert_eq!(
         get[2],
-        Reply::Array(vec![
+        arr(vec![
             Reply::Status("readonly".into()),
             Reply::Status("fast".into())
         ])
     );
-    assert_eq!((get[3].int(), get[4].int(), get[5].int()), (1, 1, 1));
+    assert_eq!(
+        (get[3].as_int(), get[4].as_int(), get[5].as_int()),
+        (1, 1, 1)
+    );
     assert_eq!(
         get[6],
-        Reply::Array(vec![
+        arr(vec![
             Reply::Status("@read".into()),
             Reply::Status("@string".into()),
             Reply::Status("@fast".into())
         ])
     );
-    assert_eq!(items[1].items()[0].text(), "client|kill");
-    assert_eq!(items[2], Reply::Nil);
-    assert_eq!(items[3], Reply::Nil);
+    assert_eq!(items[1].as_array()[0].as_str(), "client|kill");
+    assert_eq!(items[2], Reply::Bulk(None));
+    assert_eq!(items[3], Reply::Bulk(None));
     let client = c.cmd(&["COMMAND", "INFO", "client"]);
-    let subs = client.items()[0].items()[9].items();
-    assert!(subs.iter().any(|s| s.items()[0].text() == "client|list"));
+    let subs = client.as_array()[0].as_array()[9].as_array();
+    assert!(subs
+        .iter()
+        .any(|s| s.as_array()[0].as_str() == "client|list"));
 
     let docs = c.cmd(&["COMMAND", "DOCS", "info", "nosuch"]);
-    let d = docs.items();
+    let d = docs.as_array();
     assert_eq!(d.len(), 2);
-    assert_eq!(d[0].text(), "info");
-    let body: Vec<String> = d[1].items().iter().step_by(2).map(|k| k.text()).collect();
+    assert_eq!(d[0].as_str(), "info");
+    let body: Vec<String> = d[1]
+        .as_array()
+        .iter()
+        .step_by(2)
+        .map(|k| k.as_str().to_string())
+        .collect();
     assert_eq!(
         body,
         [
@@ -341,19 +369,16 @@ fn command_count_info_docs_list() {
     );
 
     let list = c.cmd(&["COMMAND", "LIST"]);
-    let names: Vec<String> = list.items().iter().map(|r| r.text()).collect();
+    let names: Vec<String> = list.into_strings();
     assert!(names.contains(&"client|list".to_string()) && names.contains(&"get".to_string()));
     let pat = c.cmd(&["COMMAND", "LIST", "FILTERBY", "PATTERN", "cl*help"]);
-    assert_eq!(
-        pat,
-        Reply::Array(vec![Reply::Bulk(b"client|help".to_vec())])
-    );
+    assert_eq!(pat, arr(vec![Reply::Bulk(Some(b"client|help".to_vec()))]));
     let admin = c.cmd(&["COMMAND", "LIST", "FILTERBY", "ACLCAT", "admin"]);
-    let admin: Vec<String> = admin.items().iter().map(|r| r.text()).collect();
+    let admin: Vec<String> = admin.into_strings();
     assert!(admin.contains(&"debug".to_string()) && !admin.contains(&"get".to_string()));
     assert_eq!(
         c.cmd(&["COMMAND", "LIST", "FILTERBY", "ACLCAT", "nosuch"]),
-        Reply::Array(vec![])
+        arr(vec![])
     );
     assert_eq!(
         c.cmd(&["COMMAND", "LIST", "bad"]),
@@ -363,21 +388,21 @@ fn command_count_info_docs_list() {
 
 #[test]
 fn command_getkeys() {
-    let srv = Server::start();
-    let mut c = srv.conn();
+    let srv = TestServer::start();
+    let mut c = srv.client();
     assert_eq!(
         c.cmd(&["COMMAND", "GETKEYS", "get", "key"]),
-        Reply::Array(vec![Reply::Bulk(b"key".to_vec())])
+        arr(vec![Reply::Bulk(Some(b"key".to_vec()))])
     );
     assert_eq!(
         c.cmd(&["COMMAND", "GETKEYS", "memory", "usage", "k"]),
-        Reply::Array(vec![Reply::Bulk(b"k".to_vec())])
+        arr(vec![Reply::Bulk(Some(b"k".to_vec()))])
     );
     assert_eq!(
         c.cmd(&["COMMAND", "GETKEYSANDFLAGS", "set", "k1", "v1"]),
-        Reply::Array(vec![Reply::Array(vec![
-            Reply::Bulk(b"k1".to_vec()),
-            Reply::Array(vec![
+        arr(vec![arr(vec![
+            Reply::Bulk(Some(b"k1".to_vec())),
+            arr(vec![
                 Reply::Status("OW".into()),
                 Reply::Status("update".into())
             ])
@@ -399,44 +424,12 @@ fn command_getkeys() {
 
 #[test]
 fn redis_cli_reads_command_docs_for_help() {
-    let srv = Server::start();
-    let mut child = Command::new("redis-cli")
-        .args(["-p", &srv.port.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let Ok(child) = child.as_mut() else {
-        eprintln!("redis-cli not installed; skipping");
-        return;
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"help client kill\nping\n")
-        .expect("write");
-    let out = child.wait_with_output_ref();
+    let srv = TestServer::start();
+    let (out, err, status) = redis_cli_stdin(srv.port(), &[], b"help client kill\nping\n");
+    assert!(status.success(), "{err}");
+    let out = out + &err;
     assert!(out.contains("CLIENT KILL"), "{out}");
     assert!(out.contains("Kill the connection of a client"), "{out}");
     assert!(out.contains("PONG"), "{out}");
     assert!(!out.contains("ERR"), "{out}");
-}
-
-trait WaitRef {
-    fn wait_with_output_ref(&mut self) -> String;
-}
-
-impl WaitRef for std::process::Child {
-    fn wait_with_output_ref(&mut self) -> String {
-        let mut out = String::new();
-        if let Some(mut s) = self.stdout.take() {
-            let _ = std::io::Read::read_to_string(&mut s, &mut out);
-        }
-        if let Some(mut s) = self.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut s, &mut out);
-        }
-        let _ = self.wait();
-        out
-    }
 }

@@ -233,6 +233,15 @@ impl Client {
         self.try_read_reply()
     }
 
+    /// Runs a command written as one line of words separated by single spaces, with no
+    /// quoting: `c.cmd_line("SET k v")`. For arguments holding spaces or binary data use
+    /// [`Client::cmd`] / [`Client::cmd_bytes`].
+    #[track_caller]
+    pub fn cmd_line(&mut self, line: &str) -> Reply {
+        let words: Vec<&str> = line.split(' ').collect();
+        self.cmd(&words)
+    }
+
     /// [`Client::cmd`] with byte-string arguments: `c.cmd_bytes(&[b"SET", b"k", b"\0\r\n"])`.
     #[track_caller]
     pub fn cmd_bytes(&mut self, args: &[&[u8]]) -> Reply {
