@@ -17,7 +17,7 @@
 //!                 100 reads is scanned once, not 100 times.
 //! ```
 
-use memchr::memchr;
+use memchr::memchr2;
 
 /// 64 KiB, Redis's PROTO_INLINE_MAX_SIZE: the longest inline request, and
 /// the longest `*<count>` / `$<len>` header line accepted.
@@ -102,7 +102,7 @@ impl RequestParser {
                 Some(b'*') => {}
                 Some(_) => return self.parse_inline(buf),
             }
-            let Some(nl) = memchr(b'\r', buf) else {
+            let Some(nl) = find_in_c_string(buf, b'\r') else {
                 if buf.len() > PROTO_INLINE_MAX_SIZE {
                     return Err(ProtocolError("too big mbulk count string"));
                 }
@@ -133,7 +133,7 @@ impl RequestParser {
         while self.multibulk_left > 0 {
             if self.bulk_len < 0 {
                 let rest = &buf[self.cursor..];
-                let Some(nl) = memchr(b'\r', rest) else {
+                let Some(nl) = find_in_c_string(rest, b'\r') else {
                     if rest.len() > PROTO_INLINE_MAX_SIZE {
                         return Err(ProtocolError("too big bulk count string"));
                     }
@@ -173,7 +173,7 @@ impl RequestParser {
     }
 
     fn parse_inline(&mut self, buf: &[u8]) -> Result<Parsed, ProtocolError> {
-        let Some(nl) = memchr(b'\n', buf) else {
+        let Some(nl) = find_in_c_string(buf, b'\n') else {
             if buf.len() > PROTO_INLINE_MAX_SIZE {
                 return Err(ProtocolError("too big inline request"));
             }
@@ -193,6 +193,21 @@ impl RequestParser {
         }
         Ok(Parsed::Request { consumed: nl + 1 })
     }
+}
+
+/// Finds the delimiter of a header or inline line as Redis's `strchr` on the
+/// query buffer does: the search stops at a NUL byte, so a NUL before the
+/// delimiter means "no complete line yet" (and, past 64 KiB, "too big").
+fn find_in_c_string(buf: &[u8], delim: u8) -> Option<usize> {
+    match memchr2(delim, 0, buf) {
+        Some(i) if buf[i] == delim => Some(i),
+        _ => None,
+    }
+}
+
+/// C's `isspace`: blank, \t, \n, \v, \f, \r.
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 /// `expected '$', got 'x'` with the offending byte, as Redis words it.
@@ -240,12 +255,18 @@ fn parse_len(digits: &[u8]) -> Option<i64> {
 /// `"..."` with `\n \r \t \b \a \\ \" \xHH` escapes, `'...'` with `\'`.
 /// Writes the unescaped bytes to `out` and their spans to `argv`; returns
 /// false on unbalanced quotes (or a closing quote not followed by space).
+/// A NUL byte ends the line, as it ends sdssplitargs's C string.
 pub fn split_args(line: &[u8], out: &mut Vec<u8>, argv: &mut Vec<(usize, usize)>) -> bool {
     argv.clear();
+    // sdssplitargs reads a C string: a NUL ends the line.
+    let line = match memchr::memchr(0, line) {
+        Some(nul) => &line[..nul],
+        None => line,
+    };
     let mut i = 0;
     let n = line.len();
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while i < n && is_c_space(line[i]) {
             i += 1;
         }
         if i >= n {
@@ -280,7 +301,7 @@ pub fn split_args(line: &[u8], out: &mut Vec<u8>, argv: &mut Vec<(usize, usize)>
                     continue;
                 }
                 if c == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_c_space(line[i + 1]) {
                         return false;
                     }
                     i += 1;
@@ -299,7 +320,7 @@ pub fn split_args(line: &[u8], out: &mut Vec<u8>, argv: &mut Vec<(usize, usize)>
                     continue;
                 }
                 if c == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_c_space(line[i + 1]) {
                         return false;
                     }
                     i += 1;
@@ -567,6 +588,48 @@ mod tests {
             Err(ProtocolError("unbalanced quotes in request"))
         );
         assert_eq!(p.parse(b"\r\n", &OPEN), Ok(Parsed::Empty { consumed: 2 }));
+    }
+
+    #[test]
+    fn nul_bytes_hide_delimiters_as_in_redis() {
+        // Redis looks for line ends with strchr, which stops at a NUL.
+        let mut p = RequestParser::default();
+        assert_eq!(
+            p.parse(b"\x00':x\r\nPING\r\n", &OPEN),
+            Ok(Parsed::Incomplete { reserve: 0 })
+        );
+        assert_eq!(
+            p.parse(b"ECHO a\x00b\r\n", &OPEN),
+            Ok(Parsed::Incomplete { reserve: 0 })
+        );
+        assert_eq!(
+            p.parse(b"*1\x00\r\n", &OPEN),
+            Ok(Parsed::Incomplete { reserve: 0 })
+        );
+        assert_eq!(
+            p.parse(b"*1\r\n$4\x00\r\nPING\r\n", &OPEN),
+            Ok(Parsed::Incomplete { reserve: 0 })
+        );
+        p.reset();
+        let mut big = b"ECHO \x00\n".to_vec();
+        big.resize(PROTO_INLINE_MAX_SIZE + 1, b'a');
+        assert_eq!(
+            p.parse(&big, &OPEN),
+            Err(ProtocolError("too big inline request"))
+        );
+        // Bulk payloads may hold NULs.
+        let mut p = RequestParser::default();
+        assert_eq!(
+            p.parse(b"*2\r\n$4\r\nECHO\r\n$3\r\n\x00\r\x00\r\n", &OPEN),
+            Ok(Parsed::Request { consumed: 23 })
+        );
+        // split_args stops at a NUL and skips C's whitespace (\v, \f too).
+        let (mut out, mut argv) = (Vec::new(), Vec::new());
+        assert!(split_args(b"a \x00 b", &mut out, &mut argv));
+        assert_eq!(argv.len(), 1);
+        assert!(split_args(b"\x0b\x0cPING \"x\"\x0b", &mut out, &mut argv));
+        assert_eq!(argv.len(), 2);
+        assert_eq!(&out[argv[0].0..argv[0].0 + argv[0].1], b"PING");
     }
 
     #[test]
