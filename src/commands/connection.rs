@@ -139,11 +139,17 @@ fn quit(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 }
 
 /// Parses a database index argument; replies with the error itself.
+/// Redis reads it with getIntFromObjectOrReply: an integer outside the C
+/// `int` range gets its own message before the database range is checked.
 pub fn parse_db_index(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<usize> {
     let Some(n) = parse_canonical_i64(arg) else {
         ctx.err("ERR value is not an integer or out of range");
         return None;
     };
+    if i32::try_from(n).is_err() {
+        ctx.err("ERR value is out of range, value must between -2147483648 and 2147483647");
+        return None;
+    }
     if n < 0 || n as usize >= ctx.srv.ks.dbs.len() {
         ctx.err("ERR DB index is out of range");
         return None;
@@ -159,9 +165,14 @@ fn select(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 }
 
 fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let parse = |arg: &[u8]| parse_canonical_i64(arg);
-    let (Some(a), Some(b)) = (parse(argv.get(1)), parse(argv.get(2))) else {
+    // Each index must be a C int; each has its own error, first checked first.
+    let parse = |arg: &[u8]| parse_canonical_i64(arg).filter(|n| i32::try_from(*n).is_ok());
+    let Some(a) = parse(argv.get(1)) else {
         ctx.err("ERR invalid first DB index");
+        return;
+    };
+    let Some(b) = parse(argv.get(2)) else {
+        ctx.err("ERR invalid second DB index");
         return;
     };
     let n = ctx.srv.ks.dbs.len() as i64;
@@ -212,7 +223,7 @@ fn auth(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         c.authenticated = true;
         c.add_ok();
     } else {
-        ctx.client().authenticated = !ctx.srv.auth_required();
+        // A failed AUTH leaves an earlier successful one in place, as in Redis.
         ctx.err(WRONGPASS);
     }
 }
@@ -234,15 +245,28 @@ fn hello(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             return;
         }
     }
-    let mut setname: Option<&[u8]> = None;
-    let mut creds: Option<(&[u8], &[u8])> = None;
+    // Options act in order, as Redis's helloCommand does: an AUTH takes effect
+    // (and a SETNAME renames) before a later option fails.
     while next < argv.len() {
         let more = argv.len() - next - 1;
         if argv.is(next, "AUTH") && more >= 2 {
-            creds = Some((argv.get(next + 1), argv.get(next + 2)));
+            if !check_password(ctx, argv.get(next + 1), argv.get(next + 2)) {
+                ctx.err(WRONGPASS);
+                return;
+            }
+            ctx.client().authenticated = true;
             next += 3;
         } else if argv.is(next, "SETNAME") && more >= 1 {
-            setname = Some(argv.get(next + 1));
+            let name = argv.get(next + 1);
+            if !valid_client_name(name) {
+                ctx.err("ERR Client names cannot contain spaces, newlines or special characters.");
+                return;
+            }
+            ctx.client().name = if name.is_empty() {
+                None
+            } else {
+                Some(name.to_vec())
+            };
             next += 2;
         } else {
             let opt = String::from_utf8_lossy(argv.get(next)).into_owned();
@@ -250,27 +274,9 @@ fn hello(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             return;
         }
     }
-    if let Some((u, p)) = creds {
-        if !check_password(ctx, u, p) {
-            ctx.err(WRONGPASS);
-            return;
-        }
-        ctx.client().authenticated = true;
-    }
     if !ctx.client().authenticated {
-        ctx.err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        ctx.err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         return;
-    }
-    if let Some(name) = setname {
-        if !valid_client_name(name) {
-            ctx.err("ERR Client names cannot contain spaces, newlines or special characters.");
-            return;
-        }
-        ctx.client().name = if name.is_empty() {
-            None
-        } else {
-            Some(name.to_vec())
-        };
     }
     let role = if ctx.srv.ks.replica_mode {
         "replica"
