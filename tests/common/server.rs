@@ -103,6 +103,7 @@ pub struct ServerBuilder {
     port: Option<u16>,
     bin: Option<PathBuf>,
     start_timeout: Duration,
+    stdin: Option<Vec<u8>>,
 }
 
 impl ServerBuilder {
@@ -114,6 +115,7 @@ impl ServerBuilder {
             port: None,
             bin: None,
             start_timeout: START_TIMEOUT,
+            stdin: None,
         }
     }
 
@@ -175,6 +177,15 @@ impl ServerBuilder {
     /// Runs this binary instead of [`server_bin`].
     pub fn binary(mut self, path: impl Into<PathBuf>) -> ServerBuilder {
         self.bin = Some(path.into());
+        self
+    }
+
+    /// Feeds `bytes` to the server's standard input (then closes it), for `rudis-server -`,
+    /// which reads config text from stdin; add the `-` argument with [`ServerBuilder::arg`].
+    /// Directives in this text are not seen by the harness: give `port`, `dir` and `logfile`
+    /// as arguments if the text must not be overridden by the defaults.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> ServerBuilder {
+        self.stdin = Some(bytes.into());
         self
     }
 
@@ -246,6 +257,7 @@ impl ServerBuilder {
             argv: Vec::new(),
             bin: self.bin.clone().unwrap_or_else(server_bin),
             start_timeout: self.start_timeout,
+            stdin: self.stdin.clone(),
             exit: None,
         };
         let mut attempt = 0;
@@ -339,6 +351,8 @@ pub struct TestServer {
     argv: Vec<String>,
     bin: PathBuf,
     start_timeout: Duration,
+    /// Bytes fed to standard input at each start (`None`: stdin is /dev/null).
+    stdin: Option<Vec<u8>>,
     /// Exit status of the last run, once reaped.
     exit: Option<ExitStatus>,
 }
@@ -613,15 +627,29 @@ impl TestServer {
                 return Err(fail(self, reason, None));
             }
         };
+        let stdin = match self.stdin {
+            Some(_) => Stdio::piped(),
+            None => Stdio::null(),
+        };
         let child = Command::new(&self.bin)
             .args(&self.argv)
             .current_dir(&self.dir)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(out)
             .stderr(err)
             .spawn();
         match child {
-            Ok(c) => self.child = Some(c),
+            Ok(mut c) => {
+                if let (Some(mut pipe), Some(bytes)) = (c.stdin.take(), self.stdin.clone()) {
+                    // A thread, so a server that does not read its input cannot block us;
+                    // the pipe closes when the thread ends.
+                    std::thread::spawn(move || {
+                        use std::io::Write;
+                        let _ = pipe.write_all(&bytes);
+                    });
+                }
+                self.child = Some(c);
+            }
             Err(e) => {
                 let reason = format!("cannot run {}: {e}", self.bin.display());
                 return Err(fail(self, reason, None));
