@@ -136,3 +136,15 @@ macro_rules! serverlog {
         $crate::log::write($lvl, format_args!($($arg)*))
     };
 }
+
+impl From<crate::config::LogLevel> for Level {
+    fn from(l: crate::config::LogLevel) -> Level {
+        use crate::config::LogLevel as L;
+        match l {
+            L::Debug => Level::Debug,
+            L::Verbose => Level::Verbose,
+            L::Notice => Level::Notice,
+            L::Warning => Level::Warning,
+        }
+    }
+}

@@ -41,7 +41,7 @@ fn main() {
     if cfg.daemonize {
         rudis::daemon::daemonize();
     }
-    log::set_level(cfg.loglevel);
+    log::set_level(cfg.loglevel.into());
     if let Err(e) = log::set_file(&cfg.logfile) {
         eprintln!(
             "Can't open the log file '{}': {e}. Fix 'logfile' or the permissions of its directory.",

@@ -219,8 +219,12 @@ impl Server {
         }
     }
 
-    /// Redis's beforeSleep: flush replies, free closed clients.
+    /// Redis's beforeSleep: fast expire cycle, flush replies, free closed
+    /// clients.
     pub fn before_sleep(&mut self) {
+        if self.ks.active_expire_cycle_fast(self.config.hz) > 0 {
+            self.propagate_expired();
+        }
         crate::networking::handle_pending_writes(self);
         crate::networking::free_clients_to_close(self);
     }

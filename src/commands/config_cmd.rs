@@ -126,6 +126,7 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         local_client: local,
     };
     let before = ctx.srv.config.clone();
+    let cwd_before = std::env::current_dir().ok();
     let changed = match ctx.srv.config.set_with(&pairs, &set_ctx) {
         Ok(c) => c,
         Err(msg) => {
@@ -135,28 +136,17 @@ fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     if let Err((name, why)) = apply_changes(ctx.srv, &changed) {
         // Roll back: restore the old values and their effects.
-        let failed = ctx.srv.config.clone();
         ctx.srv.config = before;
-        if changed.contains(&Changed::Dir) {
-            let _ = std::env::set_current_dir(failed_dir_restore(&ctx.srv.config));
+        if let (true, Some(dir)) = (changed.contains(&Changed::Dir), &cwd_before) {
+            let _ = std::env::set_current_dir(dir);
         }
         let _ = apply_changes(ctx.srv, &changed);
-        drop(failed);
         ctx.err(&format!(
             "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
         ));
         return;
     }
     ctx.ok();
-}
-
-/// The directory to go back to when a CONFIG SET that changed `dir` fails.
-fn failed_dir_restore(cfg: &crate::config::Config) -> String {
-    cfg.get("dir")
-        .into_iter()
-        .next()
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| ".".into())
 }
 
 /// True for loopback and unix-socket clients (for `local` protected configs).
@@ -178,7 +168,7 @@ pub fn apply_changes(srv: &mut Server, changed: &[Changed]) -> Result<(), (&'sta
                 crate::networking::rebind_tcp(srv)
                     .map_err(|e| (name, format!("Unable to listen on this port: {e}")))?;
             }
-            Changed::Loglevel => crate::log::set_level(srv.config.loglevel),
+            Changed::Loglevel => crate::log::set_level(srv.config.loglevel.into()),
             Changed::Maxclients => {
                 let wanted = srv.config.maxclients;
                 let granted = crate::daemon::adjust_open_files_limit(wanted);
@@ -211,7 +201,10 @@ fn config_resetstat(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 fn config_rewrite(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
     match ctx.srv.config.rewrite() {
         Ok(()) => {
-            crate::serverlog!(crate::log::Level::Notice, "CONFIG REWRITE executed with success.");
+            crate::serverlog!(
+                crate::log::Level::Notice,
+                "CONFIG REWRITE executed with success."
+            );
             ctx.ok()
         }
         Err(msg) => {

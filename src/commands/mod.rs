@@ -26,6 +26,7 @@
 //! Arity follows Redis: `n > 0` means exactly n arguments including the
 //! name; `-n` means at least n. `GET` is 2, `SET` is -3, `MSET` is -3.
 
+pub mod config_cmd;
 pub mod connection;
 pub mod keys;
 pub mod server_cmds;
@@ -178,9 +179,10 @@ pub struct CommandTable {
 }
 
 /// Every family's command list.
-fn families() -> [&'static [CommandSpec]; 4] {
+fn families() -> [&'static [CommandSpec]; 5] {
     [
         connection::COMMANDS,
+        config_cmd::COMMANDS,
         strings::COMMANDS,
         keys::COMMANDS,
         server_cmds::COMMANDS,
@@ -358,6 +360,19 @@ impl<'a> Ctx<'a> {
         self.srv.propagation.prevent = true;
     }
 
+    /// Propagates the running command even though it changed nothing
+    /// (Redis's forceCommandPropagation), e.g. FLUSHALL on empty databases.
+    pub fn force_propagation(&mut self) {
+        self.srv.propagation.force = true;
+    }
+
+    /// Database `db` (or every one, `None`) was emptied: Redis's
+    /// signalFlushedDb (invalidates WATCH and client tracking; wired by the
+    /// transactions issue).
+    pub fn signal_flushed_db(&mut self, db: Option<usize>) {
+        let _ = db;
+    }
+
     /// A key's value changed: Redis's signalModifiedKey (invalidates WATCH;
     /// wired by the transactions issue).
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
@@ -481,6 +496,8 @@ pub struct PropagationRequest {
     pub rewritten: Option<Vec<Vec<u8>>>,
     pub also: Vec<(usize, Vec<Vec<u8>>)>,
     pub prevent: bool,
+    /// Propagate even if nothing changed (FLUSHDB on an empty db).
+    pub force: bool,
 }
 
 /// Runs a checked command and records its stats (Redis's call()).

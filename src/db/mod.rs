@@ -22,10 +22,18 @@
 //!   expired key is deleted there and then. On a replica it is only hidden
 //!   (reads answer as if missing) and stays until the master's `DEL` arrives,
 //!   so replica and master never disagree about what exists.
-//! * **Active**: `active_expire_cycle` runs from cron, samples 20 keys with a
-//!   TTL per database per loop and repeats while more than 10% of the sample
-//!   had expired, within 25% of the cron period: at `hz 10` that is 25 ms
-//!   of every 100 ms at most, typically far less.
+//! * **Active**: `active_expire_cycle` runs from cron and visits up to 16
+//!   databases, resuming where the last cycle stopped. In each it walks the
+//!   `expires` table from a saved cursor, taking about 20 keys with a TTL
+//!   per loop, and repeats while more than 10% of the sample had expired,
+//!   within 25% of the cron period: at `hz 10` that is 25 ms of every
+//!   100 ms at most, typically far less. A cycle that runs out of time
+//!   makes the next one visit every database, and lets the *fast* cycle
+//!   (`active_expire_cycle_fast`, before each sleep, 1 ms, at most every
+//!   2 ms) help until the backlog is gone. `active-expire-effort` (1-10)
+//!   raises the sample size, the time budget and the stale threshold.
+//!   Walking a cursor rather than picking random keys means N expired keys
+//!   among M are all found within M/20 loops, however unlucky the draw.
 
 pub mod dict;
 pub mod object;
@@ -34,13 +42,25 @@ use dict::Dict;
 use object::{RObj, LRU_CLOCK_MAX};
 
 /// Keys sampled per database per loop, Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP.
-const EXPIRE_KEYS_PER_LOOP: usize = 20;
+const EXPIRE_KEYS_PER_LOOP: u64 = 20;
 /// Percent of stale keys in a sample above which the cycle loops again,
 /// Redis's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE.
-const EXPIRE_ACCEPTABLE_STALE: usize = 10;
+const EXPIRE_ACCEPTABLE_STALE: u64 = 10;
 /// Percent of the cron period the slow cycle may use, Redis's
 /// ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
 const EXPIRE_SLOW_TIME_PERC: u64 = 25;
+/// Budget of one fast cycle in microseconds, Redis's
+/// ACTIVE_EXPIRE_CYCLE_FAST_DURATION.
+const EXPIRE_FAST_DURATION_US: u64 = 1000;
+/// Databases visited per expire cycle, Redis's CRON_DBS_PER_CALL.
+const CRON_DBS_PER_CALL: usize = 16;
+
+/// Which active expire cycle runs (Redis's ACTIVE_EXPIRE_CYCLE_SLOW/FAST).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExpireCycle {
+    Slow,
+    Fast,
+}
 
 /// One numbered database.
 #[derive(Default)]
@@ -49,6 +69,9 @@ pub struct Db {
     pub expires: Dict<i64>,
     /// Average TTL of the keys the last expire cycle sampled (INFO avg_ttl), ms.
     pub avg_ttl: i64,
+    /// Where the active expire cycle resumes scanning `expires` (Redis's
+    /// expires_cursor), so successive cycles cover every key.
+    pub expires_cursor: u64,
 }
 
 /// How a lookup treats the key it finds.
@@ -60,6 +83,9 @@ pub enum Access {
     Write,
     /// Introspection (OBJECT, TYPE via SCAN ...): neither stats nor LRU.
     NoTouch,
+    /// Redis's LOOKUP_NOTOUCH on a read (EXISTS, TYPE, TTL, OBJECT): counts
+    /// keyspace hits/misses but leaves the LRU clock alone.
+    ReadNoTouch,
 }
 
 /// Keyspace statistics reported by INFO stats.
@@ -68,6 +94,8 @@ pub struct KeyspaceStats {
     pub expired_keys: u64,
     pub expired_stale_perc: f64,
     pub expired_time_cap_reached_count: u64,
+    /// Time spent in active expire cycles (INFO expire_cycle_cpu_milliseconds).
+    pub expire_cycle_time_used_us: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub evicted_keys: u64,
@@ -91,6 +119,16 @@ pub struct Keyspace {
     /// Changes since the last successful save (Redis's server.dirty).
     pub dirty: u64,
     pub stats: KeyspaceStats,
+    /// `active-expire-effort`, 1 (default) to 10.
+    pub active_expire_effort: u32,
+    /// Next database the active expire cycle visits.
+    expire_current_db: usize,
+    /// The last expire cycle stopped on its time limit.
+    expire_timelimit_exit: bool,
+    /// When the last fast expire cycle started, µs since the epoch.
+    expire_last_fast_cycle_us: i64,
+    /// Expired keys found by a scan, kept to reuse the allocation.
+    expire_scratch: Vec<Box<[u8]>>,
 }
 
 /// Wall clock in milliseconds since the epoch.
@@ -98,6 +136,14 @@ pub fn mstime() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Wall clock in microseconds since the epoch (Redis's ustime).
+pub fn ustime() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
         .unwrap_or(0)
 }
 
@@ -118,6 +164,11 @@ impl Keyspace {
             expired: Vec::new(),
             dirty: 0,
             stats: KeyspaceStats::default(),
+            active_expire_effort: 1,
+            expire_current_db: 0,
+            expire_timelimit_exit: false,
+            expire_last_fast_cycle_us: 0,
+            expire_scratch: Vec::new(),
         }
     }
 
@@ -146,7 +197,9 @@ impl Keyspace {
         let Some(&when) = d.expires.get(key) else {
             return false;
         };
-        if when > self.now_ms {
+        // Redis's keyIsExpired: a key is gone once the clock is *past* its
+        // deadline, so a key set to expire at T is still readable at T.
+        if self.now_ms <= when {
             return false;
         }
         if self.replica_mode {
@@ -167,28 +220,36 @@ impl Keyspace {
         }
     }
 
+    /// Redis's keyIsExpired: true when `key` has a deadline the command
+    /// clock is past. Deletes nothing (KEYS reports around such keys).
+    pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
+        self.get_expire(db, key)
+            .is_some_and(|when| self.now_ms > when)
+    }
+
     /// Finds `key` in `db`, applying lazy expiry and access bookkeeping.
     pub fn lookup(&mut self, db: usize, key: &[u8], access: Access) -> Option<&mut RObj> {
         if self.expire_if_needed(db, key) {
-            if access == Access::Read {
+            if matches!(access, Access::Read | Access::ReadNoTouch) {
                 self.stats.keyspace_misses += 1;
             }
             return None;
         }
         let lru = self.lru_now();
-        let touch = access != Access::NoTouch && !self.child_active;
+        let touch = matches!(access, Access::Read | Access::Write) && !self.child_active;
+        let stats = matches!(access, Access::Read | Access::ReadNoTouch);
         match self.dbs[db].dict.get_mut(key) {
             Some(o) => {
                 if touch {
                     o.lru = lru;
                 }
-                if access == Access::Read {
+                if stats {
                     self.stats.keyspace_hits += 1;
                 }
                 Some(o)
             }
             None => {
-                if access == Access::Read {
+                if stats {
                     self.stats.keyspace_misses += 1;
                 }
                 None
@@ -293,68 +354,136 @@ impl Keyspace {
         (0..self.dbs.len()).map(|i| self.flush_db(i)).sum()
     }
 
-    /// Redis's activeExpireCycle (slow variant): see the module doc.
-    /// `hz` sets the time budget; returns the number of keys expired.
+    /// Redis's activeExpireCycle, slow variant, run from cron: see the
+    /// module doc. `hz` sets the time budget; returns the keys expired.
     pub fn active_expire_cycle(&mut self, hz: i64) -> u64 {
+        self.expire_cycle(ExpireCycle::Slow, hz)
+    }
+
+    /// Redis's activeExpireCycle, fast variant, run before each sleep: at
+    /// most ~1 ms, and only when the last slow cycle ran out of time.
+    pub fn active_expire_cycle_fast(&mut self, hz: i64) -> u64 {
+        self.expire_cycle(ExpireCycle::Fast, hz)
+    }
+
+    fn expire_cycle(&mut self, kind: ExpireCycle, hz: i64) -> u64 {
         if self.replica_mode || !self.active_expire_enabled {
             return 0;
         }
-        let budget_us = 1_000_000 * EXPIRE_SLOW_TIME_PERC / (hz.max(1) as u64) / 100;
-        let start = std::time::Instant::now();
-        let now = self.now_ms;
-        let mut expired_total = 0u64;
-        let mut sampled_total = 0u64;
-        let mut stale_total = 0u64;
-        let mut keys = Vec::with_capacity(EXPIRE_KEYS_PER_LOOP);
-        'dbs: for db in 0..self.dbs.len() {
+        // active-expire-effort 1..10 rescaled to 0..9 widens every knob.
+        let effort = u64::from(self.active_expire_effort.clamp(1, 10) - 1);
+        let keys_per_loop = EXPIRE_KEYS_PER_LOOP + EXPIRE_KEYS_PER_LOOP / 4 * effort;
+        let fast_duration = EXPIRE_FAST_DURATION_US + EXPIRE_FAST_DURATION_US / 4 * effort;
+        let slow_time_perc = EXPIRE_SLOW_TIME_PERC + 2 * effort;
+        let acceptable_stale = EXPIRE_ACCEPTABLE_STALE - effort;
+
+        let start = ustime();
+        if kind == ExpireCycle::Fast {
+            // Redis compares the stale *fraction* with the stale *percent*
+            // here, so in practice a fast cycle runs only after a slow one
+            // hit its time limit. Kept as is: it is what Redis does.
+            if !self.expire_timelimit_exit
+                && self.stats.expired_stale_perc < acceptable_stale as f64
+            {
+                return 0;
+            }
+            if start < self.expire_last_fast_cycle_us + 2 * fast_duration as i64 {
+                return 0;
+            }
+            self.expire_last_fast_cycle_us = start;
+        }
+
+        let dbnum = self.dbs.len();
+        let dbs_per_call = if CRON_DBS_PER_CALL > dbnum || self.expire_timelimit_exit {
+            dbnum
+        } else {
+            CRON_DBS_PER_CALL
+        };
+        let timelimit_us = match kind {
+            ExpireCycle::Fast => fast_duration as i64,
+            ExpireCycle::Slow => ((slow_time_perc * 1_000_000) as i64 / hz.max(1) / 100).max(1),
+        };
+        self.expire_timelimit_exit = false;
+
+        let mut total_sampled = 0u64;
+        let mut total_expired = 0u64;
+        let mut iteration = 0u64;
+        let mut stale = std::mem::take(&mut self.expire_scratch);
+        let mut j = 0;
+        while j < dbs_per_call && !self.expire_timelimit_exit {
+            j += 1;
+            let db = self.expire_current_db % dbnum;
+            // Move on now, so a cycle cut short here resumes with the next db.
+            self.expire_current_db = self.expire_current_db.wrapping_add(1);
             loop {
+                iteration += 1;
                 let d = &mut self.dbs[db];
-                if d.expires.is_empty() {
+                let num = d.expires.len();
+                if num == 0 {
                     d.avg_ttl = 0;
                     break;
                 }
-                keys.clear();
+                let now = mstime();
+                let num = (num as u64).min(keys_per_loop);
+                // Empty buckets are cheap to skip, but not free: give up on
+                // this round after 20 buckets per wanted key.
+                let max_buckets = num * 20;
+                let mut checked_buckets = 0u64;
+                let mut sampled = 0u64;
+                let mut expired = 0u64;
                 let mut ttl_sum = 0i64;
-                let mut ttl_n = 0i64;
-                d.expires.sample(EXPIRE_KEYS_PER_LOOP, |k, &when| {
-                    if when <= now {
-                        keys.push(Box::<[u8]>::from(k));
-                    } else {
-                        ttl_sum += when - now;
-                        ttl_n += 1;
+                let mut ttl_samples = 0i64;
+                let mut cursor = d.expires_cursor;
+                while sampled < num && checked_buckets < max_buckets {
+                    cursor = self.dbs[db].expires.scan(cursor, |k, &when| {
+                        if now > when {
+                            stale.push(k.into());
+                        } else if when > now {
+                            ttl_sum += when - now;
+                            ttl_samples += 1;
+                        }
+                        sampled += 1;
+                    });
+                    checked_buckets += 1;
+                    // Delete bucket by bucket, as Redis does, so a walk that
+                    // wraps around never meets the same dead key twice.
+                    expired += stale.len() as u64;
+                    for k in stale.drain(..) {
+                        self.delete_expired(db, &k);
                     }
-                });
-                let sampled = keys.len() as u64 + ttl_n as u64;
-                if ttl_n > 0 {
-                    let avg = ttl_sum / ttl_n;
-                    // Running average as Redis keeps it: 2% of the new sample.
-                    d.avg_ttl = if d.avg_ttl == 0 {
-                        avg
-                    } else {
-                        (d.avg_ttl / 50) * 49 + avg / 50
-                    };
                 }
-                let stale = keys.len();
-                for k in keys.drain(..) {
-                    self.delete_expired(db, &k);
+                let d = &mut self.dbs[db];
+                d.expires_cursor = cursor;
+                if ttl_samples > 0 {
+                    // Running average: the new sample weighs 2%.
+                    let avg = ttl_sum / ttl_samples;
+                    if d.avg_ttl == 0 {
+                        d.avg_ttl = avg;
+                    }
+                    d.avg_ttl = (d.avg_ttl / 50) * 49 + avg / 50;
                 }
-                expired_total += stale as u64;
-                sampled_total += sampled;
-                stale_total += stale as u64;
-                if start.elapsed().as_micros() as u64 > budget_us {
+                total_expired += expired;
+                total_sampled += sampled;
+                if iteration & 0xf == 0 && ustime() - start > timelimit_us {
+                    self.expire_timelimit_exit = true;
                     self.stats.expired_time_cap_reached_count += 1;
-                    break 'dbs;
+                    break;
                 }
-                if sampled == 0 || stale * 100 / (sampled as usize) <= EXPIRE_ACCEPTABLE_STALE {
+                // Repeat on this db only while the sample was mostly stale.
+                if sampled != 0 && expired * 100 / sampled <= acceptable_stale {
                     break;
                 }
             }
         }
-        if sampled_total > 0 {
-            let perc = stale_total as f64 / sampled_total as f64;
-            self.stats.expired_stale_perc = perc * 0.05 + self.stats.expired_stale_perc * 0.95;
-        }
-        expired_total
+        self.expire_scratch = stale;
+        self.stats.expire_cycle_time_used_us += (ustime() - start).max(0) as u64;
+        let current_perc = if total_sampled > 0 {
+            total_expired as f64 / total_sampled as f64
+        } else {
+            0.0
+        };
+        self.stats.expired_stale_perc = current_perc * 0.05 + self.stats.expired_stale_perc * 0.95;
+        total_expired
     }
 }
 
@@ -415,5 +544,63 @@ mod tests {
         }
         assert_eq!(n, 1000);
         assert_eq!(ks.total_keys(), 0);
+        assert!(ks.stats.expired_stale_perc > 0.0);
+    }
+
+    #[test]
+    fn active_cycle_finds_few_expired_among_many_live() {
+        let mut ks = Keyspace::new(1);
+        for i in 0..2000 {
+            let k = format!("k{i}");
+            ks.set_key(0, k.as_bytes(), s("v"), false);
+            let when = if i % 200 == 0 {
+                ks.now_ms - 1
+            } else {
+                ks.now_ms + 60_000
+            };
+            ks.set_expire(0, k.as_bytes(), when);
+        }
+        let mut n = 0;
+        for _ in 0..200 {
+            n += ks.active_expire_cycle(10);
+        }
+        assert_eq!(n, 10);
+        assert_eq!(ks.total_keys(), 1990);
+        assert!(ks.dbs[0].avg_ttl > 0);
+    }
+
+    #[test]
+    fn key_is_live_at_its_deadline_and_gone_after() {
+        let mut ks = Keyspace::new(1);
+        ks.set_key(0, b"k", s("v"), false);
+        ks.set_expire(0, b"k", ks.now_ms);
+        assert!(!ks.is_expired(0, b"k"));
+        assert!(ks.lookup_read(0, b"k").is_some());
+        ks.now_ms += 1;
+        assert!(ks.is_expired(0, b"k"));
+        assert!(ks.lookup_read(0, b"k").is_none());
+    }
+
+    #[test]
+    fn read_no_touch_counts_stats_but_keeps_lru() {
+        let mut ks = Keyspace::new(1);
+        ks.set_key(0, b"k", s("v"), false);
+        if let Some(o) = ks.dbs[0].dict.get_mut(b"k") {
+            o.lru = 7;
+        }
+        assert!(ks.lookup(0, b"k", Access::ReadNoTouch).is_some());
+        assert!(ks.lookup(0, b"nope", Access::ReadNoTouch).is_none());
+        assert_eq!(ks.stats.keyspace_hits, 1);
+        assert_eq!(ks.stats.keyspace_misses, 1);
+        assert_eq!(ks.dbs[0].dict.get(b"k").map(|o| o.lru), Some(7));
+    }
+
+    #[test]
+    fn fast_cycle_waits_for_a_slow_cycle_to_run_out_of_time() {
+        let mut ks = Keyspace::new(1);
+        ks.set_key(0, b"k", s("v"), false);
+        ks.set_expire(0, b"k", ks.now_ms - 1);
+        assert_eq!(ks.active_expire_cycle_fast(10), 0);
+        assert_eq!(ks.total_keys(), 1);
     }
 }
