@@ -20,13 +20,13 @@
 //! replies go straight into the client's buffer.
 
 mod bitops;
-mod longdouble;
 
 use super::flags::*;
 use super::{Argv, CommandSpec, Ctx};
 use crate::client::flags as cf;
-use crate::db::object::{fmt_i64, parse_canonical_i64, RObj, StrValue, Value, WRONGTYPE};
-use longdouble::LongDouble;
+use crate::db::object::{RObj, StrValue, Value, WRONGTYPE};
+use crate::util::bits;
+use crate::util::numeric::{fmt_i64, parse_i64, LongDouble};
 
 /// Redis's NOTIFY_STRING class letter.
 const NOTIFY_STRING: u8 = b'$';
@@ -384,7 +384,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// An integer argument (Redis's getLongLongFromObjectOrReply): strict
 /// canonical decimal, else `-ERR value is not an integer or out of range`.
 fn arg_i64(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<i64> {
-    let v = parse_canonical_i64(arg);
+    let v = parse_i64(arg);
     if v.is_none() {
         ctx.err(ERR_NOT_INT);
     }
@@ -710,7 +710,12 @@ fn getdel(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let db = ctx.db();
     if ctx.ks().delete(db, key) {
-        ctx.rewrite_propagation(&[b"DEL", key]);
+        let del: &[u8] = if ctx.srv.config.lazyfree_lazy_user_del {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        ctx.rewrite_propagation(&[del, key]);
         ctx.signal_modified_key(db, key);
         ctx.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
         ctx.dirty(1);
@@ -759,7 +764,12 @@ fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if absolute && !ctx.ks().replica_mode && when <= crate::db::mstime() {
         // A deadline already past: the key goes now.
         ctx.ks().delete(db, key);
-        ctx.rewrite_propagation(&[b"DEL", key]);
+        let del: &[u8] = if ctx.srv.config.lazyfree_lazy_expire {
+            b"UNLINK"
+        } else {
+            b"DEL"
+        };
+        ctx.rewrite_propagation(&[del, key]);
         ctx.signal_modified_key(db, key);
         ctx.notify_keyspace_event(NOTIFY_GENERIC, "del", key, db);
         ctx.dirty(1);
@@ -927,25 +937,22 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 c.add_error(WRONGTYPE);
                 return;
             }
-            Some(s) => {
-                let mut scratch = [0u8; 20];
-                (true, LongDouble::parse(s.as_bytes(&mut scratch)))
-            }
+            Some(StrValue::Int(v)) => (true, Some(LongDouble::from_i64(*v))),
+            Some(StrValue::Emb(b)) => (true, LongDouble::parse(b)),
+            Some(StrValue::Raw(b)) => (true, LongDouble::parse(b)),
         },
     };
-    let Some(value) = current else {
+    let (Some(value), Some(incr)) = (current, LongDouble::parse(argv.get(2))) else {
         c.add_error(ERR_NOT_FLOAT);
         return;
     };
-    let Some(incr) = LongDouble::parse(argv.get(2)) else {
-        c.add_error(ERR_NOT_FLOAT);
-        return;
-    };
-    let Some(sum) = value.checked_add(incr) else {
+    let sum = value + incr;
+    if !sum.is_finite() {
         c.add_error("ERR increment would produce NaN or Infinity");
         return;
-    };
-    let text = sum.to_human_string();
+    }
+    let mut text = Vec::with_capacity(32);
+    sum.fmt_human(&mut text);
     // Stored as createStringObject does (embstr or raw, never int);
     // dbOverwrite keeps the TTL, dbAdd has none to keep.
     ks.set_key(db, key, plain_str_obj(&text), exists);
@@ -1021,10 +1028,10 @@ fn strlen(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `end` inclusive; negative indexes count from the end; an empty string
 /// when the range is empty or the key missing.
 fn getrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(mut start) = arg_i64(ctx, argv.get(2)) else {
+    let Some(start) = arg_i64(ctx, argv.get(2)) else {
         return;
     };
-    let Some(mut end) = arg_i64(ctx, argv.get(3)) else {
+    let Some(end) = arg_i64(ctx, argv.get(3)) else {
         return;
     };
     let db = ctx.db();
@@ -1038,28 +1045,7 @@ fn getrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     };
     let mut scratch = [0u8; 20];
-    let bytes = s.as_bytes(&mut scratch);
-    let len = bytes.len() as i64;
-    if start < 0 && end < 0 && start > end {
-        c.add_bulk(b"");
-        return;
-    }
-    if start < 0 {
-        start = start.saturating_add(len);
-    }
-    if end < 0 {
-        end = end.saturating_add(len);
-    }
-    start = start.max(0);
-    end = end.max(0);
-    if end >= len {
-        end = len - 1;
-    }
-    if start > end || len == 0 {
-        c.add_bulk(b"");
-    } else {
-        c.add_bulk(&bytes[start as usize..=end as usize]);
-    }
+    c.add_bulk(bits::getrange(s.as_bytes(&mut scratch), start, end));
 }
 
 /// `SETRANGE key offset value` → the new length. Overwrites from `offset`,
@@ -1274,3 +1260,6 @@ fn lcs(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         c.add_bulk(&result);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,29 +14,25 @@
 
 use super::{arg_i64, must_obey, Ctx, NOTIFY_GENERIC, NOTIFY_STRING};
 use crate::commands::Argv;
-use crate::db::object::{parse_canonical_i64, RObj, StrValue, Value, WRONGTYPE};
+use crate::db::object::{RObj, StrValue, Value, WRONGTYPE};
+use crate::util::bits::{self, BitOp, BitfieldType, Overflow, RangeUnit};
+use crate::util::numeric::parse_i64;
 
 const ERR_BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
 
-/// Redis's getBitOffsetFromArgument. With `hash_bits`, `#N` means
-/// `N * bits` (BITFIELD's type-width offsets).
-fn bit_offset(ctx: &mut Ctx<'_>, arg: &[u8], hash_bits: Option<u32>) -> Option<u64> {
-    let (digits, mult) = match hash_bits {
-        Some(bits) if arg.first() == Some(&b'#') => (&arg[1..], Some(bits)),
-        _ => (arg, None),
+/// Redis's getBitOffsetFromArgument. With `hash_bits` > 0, `#N` means
+/// `N * hash_bits` (BITFIELD's type-width offsets).
+fn bit_offset(ctx: &mut Ctx<'_>, arg: &[u8], hash_bits: u32) -> Option<u64> {
+    let limit = if must_obey(ctx) {
+        None
+    } else {
+        Some(ctx.srv.config.proto_max_bulk_len.max(0) as u64)
     };
-    let Some(mut v) = parse_canonical_i64(digits) else {
+    let v = bits::parse_bit_offset(arg, hash_bits, limit);
+    if v.is_none() {
         ctx.err(ERR_BIT_OFFSET);
-        return None;
-    };
-    if let Some(bits) = mult {
-        v = v.wrapping_mul(i64::from(bits));
     }
-    if v < 0 || (!must_obey(ctx) && (v >> 3) >= ctx.srv.config.proto_max_bulk_len) {
-        ctx.err(ERR_BIT_OFFSET);
-        return None;
-    }
-    Some(v as u64)
+    v
 }
 
 /// Redis's lookupStringForBitCommand: makes `key` a raw string long enough
@@ -45,7 +41,7 @@ fn bit_offset(ctx: &mut Ctx<'_>, arg: &[u8], hash_bits: Option<u32>) -> Option<u
 /// reply) when the key holds another type.
 fn string_for_bits(ctx: &mut Ctx<'_>, key: &[u8], maxbit: u64) -> Option<bool> {
     let db = ctx.db();
-    let need = (maxbit >> 3) as usize + 1;
+    let need = usize::try_from(bits::bytes_for_bit(maxbit)).unwrap_or(usize::MAX);
     match ctx.ks().lookup_write(db, key) {
         None => {
             let obj = RObj::new(Value::Str(StrValue::Raw(vec![0; need])), 0);
@@ -84,10 +80,10 @@ fn raw_of<'a>(ctx: &'a mut Ctx<'_>, db: usize, key: &[u8]) -> Option<&'a mut Vec
 pub fn setbit(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     const ERR_BIT: &str = "ERR bit is not an integer or out of range";
     let key = argv.get(1);
-    let Some(offset) = bit_offset(ctx, argv.get(2), None) else {
+    let Some(offset) = bit_offset(ctx, argv.get(2), 0) else {
         return;
     };
-    let Some(on) = parse_canonical_i64(argv.get(3)) else {
+    let Some(on) = parse_i64(argv.get(3)) else {
         ctx.err(ERR_BIT);
         return;
     };
@@ -102,18 +98,8 @@ pub fn setbit(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(raw) = raw_of(ctx, db, key) else {
         return;
     };
-    let byte = (offset >> 3) as usize;
-    let mask = 1u8 << (7 - (offset & 7));
-    let Some(b) = raw.get_mut(byte) else {
-        return;
-    };
-    let was = *b & mask != 0;
+    let was = bits::set_bit(raw, offset, on == 1);
     if grown || was != (on == 1) {
-        if on == 1 {
-            *b |= mask;
-        } else {
-            *b &= !mask;
-        }
         ctx.signal_modified_key(db, key);
         ctx.notify_keyspace_event(NOTIFY_STRING, "setbit", key, db);
         ctx.dirty(1);
@@ -123,7 +109,7 @@ pub fn setbit(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// `GETBIT key offset` → 0 or 1 (0 past the end or for a missing key).
 pub fn getbit(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let Some(offset) = bit_offset(ctx, argv.get(2), None) else {
+    let Some(offset) = bit_offset(ctx, argv.get(2), 0) else {
         return;
     };
     let db = ctx.db();
@@ -137,11 +123,7 @@ pub fn getbit(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     };
     let mut scratch = [0u8; 20];
-    let bytes = s.as_bytes(&mut scratch);
-    let bit = bytes
-        .get((offset >> 3) as usize)
-        .is_some_and(|b| b & (1 << (7 - (offset & 7))) != 0);
-    c.add_int(i64::from(bit));
+    c.add_int(i64::from(bits::get_bit(s.as_bytes(&mut scratch), offset)));
 }
 
 /// Looks the key up for BITCOUNT/BITPOS: Some(true) when it is a string,
@@ -158,90 +140,30 @@ fn lookup_string(ctx: &mut Ctx<'_>, key: &[u8]) -> Option<bool> {
     }
 }
 
-/// `BYTE` → false, `BIT` → true, else `-ERR syntax error`.
-fn parse_unit(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<bool> {
-    if arg.eq_ignore_ascii_case(b"bit") {
-        Some(true)
-    } else if arg.eq_ignore_ascii_case(b"byte") {
-        Some(false)
-    } else {
+/// `BYTE` or `BIT`, else `-ERR syntax error`.
+fn parse_unit(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<RangeUnit> {
+    let u = RangeUnit::parse(arg);
+    if u.is_none() {
         ctx.syntax_error();
-        None
     }
+    u
 }
 
-/// A normalized range: byte indexes `start..=end` plus, for BIT ranges,
-/// masks of the bits outside the range in the first and last byte.
-struct ByteRange {
-    start: i64,
-    end: i64,
-    first_neg_mask: u8,
-    last_neg_mask: u8,
-}
-
-/// Clamps `start..=end` (negative = from the end) to a string of `len`
-/// bytes, counted in bits when `isbit`, as BITCOUNT and BITPOS do.
-fn normalize(mut start: i64, mut end: i64, len: i64, isbit: bool) -> ByteRange {
-    let total = if isbit { len << 3 } else { len };
-    if start < 0 {
-        start += total;
-    }
-    if end < 0 {
-        end += total;
-    }
-    start = start.max(0);
-    end = end.max(0);
-    if end >= total {
-        end = total - 1;
-    }
-    let mut r = ByteRange {
-        start,
-        end,
-        first_neg_mask: 0,
-        last_neg_mask: 0,
-    };
-    if isbit && start <= end {
-        r.first_neg_mask = !((1u16 << (8 - (start & 7))) - 1) as u8;
-        r.last_neg_mask = ((1u16 << (7 - (end & 7))) - 1) as u8;
-        r.start = start >> 3;
-        r.end = end >> 3;
-    }
-    r
-}
-
-/// Number of set bits in `bytes`.
-fn popcount(bytes: &[u8]) -> u64 {
-    let mut chunks = bytes.chunks_exact(8);
-    let mut n: u64 = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        n += u64::from(u64::from_ne_bytes(w).count_ones());
-    }
-    n + chunks
-        .remainder()
-        .iter()
-        .map(|b| u64::from(b.count_ones()))
-        .sum::<u64>()
-}
-
-/// Redis's redisBitpos: position of the first bit equal to `bit`; for a
-/// clear bit not found, `bytes.len() * 8` (the string is seen as
-/// zero-padded on the right); for a set bit not found, -1.
-fn first_bit(bytes: &[u8], bit: bool) -> i64 {
-    let skip = if bit { 0x00 } else { 0xff };
-    match bytes.iter().position(|&b| b != skip) {
-        Some(i) => {
-            let b = if bit { bytes[i] } else { !bytes[i] };
-            (i as i64) * 8 + i64::from(b.leading_zeros())
-        }
-        None if bit => -1,
-        None => bytes.len() as i64 * 8,
-    }
+/// The bytes of a string key already checked by `lookup_string`.
+fn with_bytes<R>(ctx: &mut Ctx<'_>, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> R {
+    let db = ctx.db();
+    let mut scratch = [0u8; 20];
+    let bytes = ctx.srv.ks.dbs[db]
+        .dict
+        .get(key)
+        .and_then(|o| o.as_str())
+        .map_or(&[][..], |s| s.as_bytes(&mut scratch));
+    f(bytes)
 }
 
 /// `BITCOUNT key [start end [BYTE|BIT]]` → the number of set bits, in the
-/// whole string or the range (inclusive, negative from the end).
+/// whole string or the range (inclusive, negative from the end). A missing
+/// key is 0 before the arguments are even looked at, as in Redis 7.0.
 pub fn bitcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let key = argv.get(1);
     match lookup_string(ctx, key) {
@@ -261,53 +183,25 @@ pub fn bitcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         let Some(end) = arg_i64(ctx, argv.get(3)) else {
             return;
         };
-        if start < 0 && end < 0 && start > end {
+        // Answered before the unit is parsed: `BITCOUNT k -1 -2 junk` is 0.
+        if bits::is_reversed_negative_range(start, end) {
             ctx.int(0);
             return;
         }
-        let mut isbit = false;
+        let mut unit = RangeUnit::Byte;
         if argc == 5 {
-            let Some(b) = parse_unit(ctx, argv.get(4)) else {
+            let Some(u) = parse_unit(ctx, argv.get(4)) else {
                 return;
             };
-            isbit = b;
+            unit = u;
         }
-        range = Some((start, end, isbit));
+        range = Some((start, end, unit));
     } else if argc != 2 {
         ctx.syntax_error();
         return;
     }
-    let db = ctx.db();
-    let (ks, c) = ctx.parts();
-    let Some(s) = ks.dbs[db].dict.get(key).and_then(|o| o.as_str()) else {
-        c.add_int(0);
-        return;
-    };
-    let mut scratch = [0u8; 20];
-    let p = s.as_bytes(&mut scratch);
-    let len = p.len() as i64;
-    let r = match range {
-        Some((start, end, isbit)) => normalize(start, end, len, isbit),
-        None => ByteRange {
-            start: 0,
-            end: len - 1,
-            first_neg_mask: 0,
-            last_neg_mask: 0,
-        },
-    };
-    if r.start > r.end {
-        c.add_int(0);
-        return;
-    }
-    let (st, en) = (r.start as usize, r.end as usize);
-    let mut count = popcount(&p[st..=en]) as i64;
-    if r.first_neg_mask != 0 {
-        count -= i64::from((p[st] & r.first_neg_mask).count_ones());
-    }
-    if r.last_neg_mask != 0 {
-        count -= i64::from((p[en] & r.last_neg_mask).count_ones());
-    }
-    c.add_int(count);
+    let n = with_bytes(ctx, key, |p| bits::bitcount(p, range));
+    ctx.int(n as i64);
 }
 
 /// `BITPOS key 0|1 [start [end [BYTE|BIT]]]` → the position of the first
@@ -327,26 +221,23 @@ pub fn bitpos(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     match lookup_string(ctx, key) {
         None => return,
         Some(false) => {
-            ctx.int(if bit { -1 } else { 0 });
+            ctx.int(bits::bitpos_missing_key(bit));
             return;
         }
         Some(true) => {}
     }
     let argc = argv.len();
-    let mut start = 0;
-    let mut end = None;
-    let mut isbit = false;
-    let ranged = (4..=6).contains(&argc);
-    if ranged {
+    let (mut start, mut end, mut unit) = (None, None, RangeUnit::Byte);
+    if (4..=6).contains(&argc) {
         let Some(s) = arg_i64(ctx, argv.get(3)) else {
             return;
         };
-        start = s;
+        start = Some(s);
         if argc == 6 {
-            let Some(b) = parse_unit(ctx, argv.get(5)) else {
+            let Some(u) = parse_unit(ctx, argv.get(5)) else {
                 return;
             };
-            isbit = b;
+            unit = u;
         }
         if argc >= 5 {
             let Some(e) = arg_i64(ctx, argv.get(4)) else {
@@ -358,99 +249,17 @@ pub fn bitpos(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.syntax_error();
         return;
     }
-    let db = ctx.db();
-    let (ks, c) = ctx.parts();
-    let Some(s) = ks.dbs[db].dict.get(key).and_then(|o| o.as_str()) else {
-        c.add_int(if bit { -1 } else { 0 });
-        return;
-    };
-    let mut scratch = [0u8; 20];
-    let p = s.as_bytes(&mut scratch);
-    let len = p.len() as i64;
-    let r = if ranged {
-        let e = end.unwrap_or(if isbit { (len << 3) + 7 } else { len - 1 });
-        normalize(start, e, len, isbit)
-    } else {
-        ByteRange {
-            start: 0,
-            end: len - 1,
-            first_neg_mask: 0,
-            last_neg_mask: 0,
-        }
-    };
-    if r.start > r.end {
-        c.add_int(-1);
-        return;
-    }
-    c.add_int(bitpos_in(p, &r, bit, end.is_some()));
-}
-
-/// BITPOS over a normalized non-empty range.
-fn bitpos_in(p: &[u8], r: &ByteRange, bit: bool, end_given: bool) -> i64 {
-    let mut start = r.start as usize;
-    let end = r.end as usize;
-    let mut bytes = end - start + 1;
-    // Looks at one edge byte with the bits outside the range forced to
-    // the value not searched for.
-    let edge = |b: u8, neg_mask: u8| if bit { b & !neg_mask } else { b | neg_mask };
-    let pos = 'found: {
-        if r.first_neg_mask != 0 {
-            let mut b = edge(p[start], r.first_neg_mask);
-            if r.last_neg_mask != 0 && bytes == 1 {
-                b = edge(b, r.last_neg_mask);
-            }
-            let pos = first_bit(&[b], bit);
-            if bytes == 1 || (pos != -1 && pos != 8) {
-                break 'found pos;
-            }
-            start += 1;
-            bytes -= 1;
-        }
-        let cur = bytes - usize::from(r.last_neg_mask != 0);
-        if cur > 0 {
-            let pos = first_bit(&p[start..start + cur], bit);
-            if bytes == cur || (pos != -1 && pos != (cur as i64) << 3) {
-                break 'found pos;
-            }
-            start += cur;
-            bytes -= cur;
-        }
-        first_bit(&[edge(p[end], r.last_neg_mask)], bit)
-    };
-    // An explicit end means the bits right of the range are not zero
-    // padding: no clear bit found in the range is -1.
-    if end_given && !bit && pos == (bytes as i64) << 3 {
-        return -1;
-    }
-    if pos != -1 {
-        pos + ((start as i64) << 3)
-    } else {
-        pos
-    }
-}
-
-/// The BITOP operations.
-#[derive(Clone, Copy, PartialEq)]
-enum BitOp {
-    And,
-    Or,
-    Xor,
-    Not,
+    let pos = with_bytes(ctx, key, |p| bits::bitpos(p, bit, start, end, unit));
+    ctx.int(pos);
 }
 
 /// `BITOP AND|OR|XOR|NOT destkey key [key ...]` → the length of the
 /// result, stored `raw` at destkey (missing sources are empty strings,
 /// shorter ones zero-padded); an empty result deletes destkey.
 pub fn bitop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let op = match argv.get(1) {
-        w if w.eq_ignore_ascii_case(b"and") => BitOp::And,
-        w if w.eq_ignore_ascii_case(b"or") => BitOp::Or,
-        w if w.eq_ignore_ascii_case(b"xor") => BitOp::Xor,
-        w if w.eq_ignore_ascii_case(b"not") => BitOp::Not,
-        _ => {
-            ctx.syntax_error();
-            return;
-        }
+    let Some(op) = BitOp::parse(argv.get(1)) else {
+        ctx.syntax_error();
+        return;
     };
     if op == BitOp::Not && argv.len() != 4 {
         ctx.err("ERR BITOP NOT must be called with a single source key.");
@@ -458,37 +267,33 @@ pub fn bitop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let db = ctx.db();
     let dest = argv.get(2);
-    // Folded source by source: bytes past a source's end count as zeros.
-    let mut res: Vec<u8> = Vec::new();
-    for (i, key) in argv.iter().enumerate().skip(3) {
-        let mut scratch = [0u8; 20];
-        let src: &[u8] = match ctx.ks().lookup_read(db, key) {
-            None => &[],
-            Some(o) => match o.as_str() {
-                Some(s) => {
-                    let b = s.as_bytes(&mut scratch);
-                    if i == 3 {
-                        res = b.to_vec();
-                        continue;
-                    }
-                    if res.len() < b.len() {
-                        res.resize(b.len(), 0);
-                    }
-                    fold(op, &mut res, b);
-                    continue;
-                }
-                None => {
-                    ctx.wrongtype();
-                    return;
-                }
-            },
-        };
-        fold(op, &mut res, src);
-    }
-    if op == BitOp::Not {
-        for b in &mut res {
-            *b = !*b;
+    // Every source is looked up once, as Redis does (expiry, hit/miss
+    // stats, the first non-string stops the command) ...
+    for key in argv.iter().skip(3) {
+        if ctx
+            .ks()
+            .lookup_read(db, key)
+            .is_some_and(|o| o.as_str().is_none())
+        {
+            ctx.wrongtype();
+            return;
         }
+    }
+    // ... then read together; integers are rendered into scratch space.
+    let mut res = Vec::new();
+    {
+        let dict = &ctx.srv.ks.dbs[db].dict;
+        let mut scratch = vec![[0u8; 20]; argv.len() - 3];
+        let srcs: Vec<&[u8]> = argv
+            .iter()
+            .skip(3)
+            .zip(scratch.iter_mut())
+            .map(|(key, buf)| match dict.get(key).and_then(|o| o.as_str()) {
+                Some(s) => s.as_bytes(buf),
+                None => &[][..],
+            })
+            .collect();
+        bits::bitop(op, &srcs, &mut res);
     }
     let maxlen = res.len();
     if maxlen > 0 {
@@ -505,32 +310,9 @@ pub fn bitop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.int(maxlen as i64);
 }
 
-/// Applies one more source to the partial result (`res` is at least as
-/// long as `src`).
-fn fold(op: BitOp, res: &mut [u8], src: &[u8]) {
-    let n = src.len().min(res.len());
-    let (head, tail) = res.split_at_mut(n);
-    match op {
-        BitOp::And => {
-            head.iter_mut().zip(src).for_each(|(r, s)| *r &= s);
-            tail.fill(0);
-        }
-        BitOp::Or => head.iter_mut().zip(src).for_each(|(r, s)| *r |= s),
-        BitOp::Xor => head.iter_mut().zip(src).for_each(|(r, s)| *r ^= s),
-        BitOp::Not => {}
-    }
-}
-
 // ---------------------------------------------------------------------------
 // BITFIELD
 // ---------------------------------------------------------------------------
-
-#[derive(Clone, Copy, PartialEq)]
-enum Overflow {
-    Wrap,
-    Sat,
-    Fail,
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum FieldOp {
@@ -547,123 +329,7 @@ struct Field {
     /// SET value or INCRBY increment.
     value: i64,
     overflow: Overflow,
-    bits: u32,
-    signed: bool,
-}
-
-/// Redis's getBitfieldTypeFromArgument: `i1`..`i64` or `u1`..`u63`.
-fn field_type(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<(bool, u32)> {
-    const ERR_TYPE: &str = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
-    let signed = match arg.first() {
-        Some(b'i') => true,
-        Some(b'u') => false,
-        _ => {
-            ctx.err(ERR_TYPE);
-            return None;
-        }
-    };
-    let max = if signed { 64 } else { 63 };
-    match parse_canonical_i64(&arg[1..]).filter(|&b| (1..=max).contains(&b)) {
-        Some(b) => Some((signed, b as u32)),
-        None => {
-            ctx.err(ERR_TYPE);
-            None
-        }
-    }
-}
-
-/// The unsigned `bits`-wide field at bit `offset`; bits past the end of
-/// `p` read as zero.
-fn get_unsigned(p: &[u8], offset: u64, bits: u32) -> u64 {
-    let mut v = 0u64;
-    for j in 0..u64::from(bits) {
-        let o = offset + j;
-        let bit = p
-            .get((o >> 3) as usize)
-            .map_or(0, |b| (b >> (7 - (o & 7))) & 1);
-        v = (v << 1) | u64::from(bit);
-    }
-    v
-}
-
-fn get_signed(p: &[u8], offset: u64, bits: u32) -> i64 {
-    let mut v = get_unsigned(p, offset, bits);
-    if bits < 64 && v & (1u64 << (bits - 1)) != 0 {
-        v |= u64::MAX << bits;
-    }
-    v as i64
-}
-
-/// Writes the low `bits` of `value` at bit `offset` (within `p`).
-fn set_field(p: &mut [u8], offset: u64, bits: u32, value: u64) {
-    for j in 0..u64::from(bits) {
-        let bit = (value >> (u64::from(bits) - 1 - j)) & 1;
-        let o = offset + j;
-        if let Some(b) = p.get_mut((o >> 3) as usize) {
-            let mask = 1u8 << (7 - (o & 7));
-            if bit == 1 {
-                *b |= mask;
-            } else {
-                *b &= !mask;
-            }
-        }
-    }
-}
-
-/// Redis's checkUnsignedBitfieldOverflow: whether `value + incr` leaves
-/// the `bits`-wide unsigned range, and the value to store then (wrapped
-/// or saturated; None for FAIL).
-fn unsigned_overflow(value: u64, incr: i64, bits: u32, ow: Overflow) -> (bool, u64) {
-    let max = if bits == 64 {
-        u64::MAX
-    } else {
-        (1u64 << bits) - 1
-    };
-    let maxincr = max.wrapping_sub(value) as i64;
-    let minincr = value.wrapping_neg() as i64;
-    let wrap = || value.wrapping_add(incr as u64) & !u64::MAX.checked_shl(bits).unwrap_or(0);
-    if value > max || (incr > 0 && incr > maxincr) {
-        (true, if ow == Overflow::Wrap { wrap() } else { max })
-    } else if incr < 0 && incr < minincr {
-        (true, if ow == Overflow::Wrap { wrap() } else { 0 })
-    } else {
-        (false, 0)
-    }
-}
-
-/// Redis's checkSignedBitfieldOverflow, as `unsigned_overflow` for the
-/// `bits`-wide two's complement range.
-fn signed_overflow(value: i64, incr: i64, bits: u32, ow: Overflow) -> (bool, i64) {
-    let max: i64 = if bits == 64 {
-        i64::MAX
-    } else {
-        (1i64 << (bits - 1)) - 1
-    };
-    let min = -max - 1;
-    let maxincr = (max as u64).wrapping_sub(value as u64) as i64;
-    let minincr = min.wrapping_sub(value);
-    let wrap = || {
-        let mut c = (value as u64).wrapping_add(incr as u64);
-        if bits < 64 {
-            let mask = u64::MAX << bits;
-            if c & (1u64 << (bits - 1)) != 0 {
-                c |= mask;
-            } else {
-                c &= !mask;
-            }
-        }
-        c as i64
-    };
-    if value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr) {
-        (true, if ow == Overflow::Wrap { wrap() } else { max })
-    } else if value < min
-        || (bits != 64 && incr < minincr)
-        || (value < 0 && incr < 0 && incr < minincr)
-    {
-        (true, if ow == Overflow::Wrap { wrap() } else { min })
-    } else {
-        (false, 0)
-    }
+    ty: BitfieldType,
 }
 
 /// `BITFIELD key [GET type offset] [SET type offset value]
@@ -680,6 +346,9 @@ pub fn bitfield_ro(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     bitfield_generic(ctx, argv, true);
 }
 
+/// Parses every operation first (the first bad one is the reply), then
+/// looks the key up once: for reading when all are GETs, else grown to
+/// the highest bit any SET/INCRBY writes.
 fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, ro_command: bool) {
     let key = argv.get(1);
     let mut ops: Vec<Field> = Vec::new();
@@ -696,33 +365,28 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, ro_command: bool) {
         } else if argv.is(j, "incrby") && rem >= 3 {
             FieldOp::IncrBy
         } else if argv.is(j, "overflow") && rem >= 1 {
-            let w = argv.get(j + 1);
-            overflow = if w.eq_ignore_ascii_case(b"wrap") {
-                Overflow::Wrap
-            } else if w.eq_ignore_ascii_case(b"sat") {
-                Overflow::Sat
-            } else if w.eq_ignore_ascii_case(b"fail") {
-                Overflow::Fail
-            } else {
+            let Some(ow) = Overflow::parse(argv.get(j + 1)) else {
                 ctx.err("ERR Invalid OVERFLOW type specified");
                 return;
             };
+            overflow = ow;
             j += 2;
             continue;
         } else {
             ctx.syntax_error();
             return;
         };
-        let Some((signed, bits)) = field_type(ctx, argv.get(j + 1)) else {
+        let Some(ty) = BitfieldType::parse(argv.get(j + 1)) else {
+            ctx.err("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.");
             return;
         };
-        let Some(offset) = bit_offset(ctx, argv.get(j + 2), Some(bits)) else {
+        let Some(offset) = bit_offset(ctx, argv.get(j + 2), ty.bits) else {
             return;
         };
         let mut value = 0;
         if op != FieldOp::Get {
             readonly = false;
-            highest_write = highest_write.max(offset + u64::from(bits) - 1);
+            highest_write = highest_write.max(offset.wrapping_add(u64::from(ty.bits) - 1));
             let Some(v) = arg_i64(ctx, argv.get(j + 3)) else {
                 return;
             };
@@ -733,8 +397,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, ro_command: bool) {
             offset,
             value,
             overflow,
-            bits,
-            signed,
+            ty,
         });
         j += if op == FieldOp::Get { 3 } else { 4 };
     }
@@ -742,8 +405,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, ro_command: bool) {
     let db = ctx.db();
     if readonly {
         let (ks, c) = ctx.parts();
-        let o = ks.lookup_read(db, key);
-        let s = match o {
+        let s = match ks.lookup_read(db, key) {
             None => None,
             Some(o) => match o.as_str() {
                 Some(s) => Some(s),
@@ -785,47 +447,43 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, ro_command: bool) {
                 reply_get(c, p, f);
                 continue;
             }
-            let (old, new, ret, overflowed) = if f.signed {
-                let old = get_signed(p, f.offset, f.bits);
-                let (over, limit, new, ret);
-                if f.op == FieldOp::IncrBy {
-                    (over, limit) = signed_overflow(old, f.value, f.bits, f.overflow);
-                    new = if over {
-                        limit
-                    } else {
-                        old.wrapping_add(f.value)
-                    };
-                    ret = new;
+            let bits = f.ty.bits;
+            let incr = f.op == FieldOp::IncrBy;
+            // (old, new) as raw bit patterns, the reply, and whether the
+            // value left the type's range.
+            let (old, new, ret, over) = if f.ty.signed {
+                let old = bits::get_signed_bitfield(p, f.offset, bits);
+                let (base, add) = if incr { (old, f.value) } else { (f.value, 0) };
+                let (o, limit) = bits::check_signed_bitfield_overflow(base, add, bits, f.overflow);
+                let new = if o != 0 {
+                    limit
                 } else {
-                    (over, limit) = signed_overflow(f.value, 0, f.bits, f.overflow);
-                    new = if over { limit } else { f.value };
-                    ret = old;
-                }
-                (old as u64, new as u64, ret, over)
+                    base.wrapping_add(add)
+                };
+                (old as u64, new as u64, if incr { new } else { old }, o != 0)
             } else {
-                let old = get_unsigned(p, f.offset, f.bits);
-                let (over, limit, new, ret);
-                if f.op == FieldOp::IncrBy {
-                    (over, limit) = unsigned_overflow(old, f.value, f.bits, f.overflow);
-                    new = if over {
-                        limit
-                    } else {
-                        old.wrapping_add(f.value as u64)
-                    };
-                    ret = new as i64;
+                let old = bits::get_unsigned_bitfield(p, f.offset, bits);
+                let (base, add) = if incr {
+                    (old, f.value)
                 } else {
-                    (over, limit) = unsigned_overflow(f.value as u64, 0, f.bits, f.overflow);
-                    new = if over { limit } else { f.value as u64 };
-                    ret = old as i64;
-                }
-                (old, new, ret, over)
+                    (f.value as u64, 0)
+                };
+                let (o, limit) =
+                    bits::check_unsigned_bitfield_overflow(base, add, bits, f.overflow);
+                let new = if o != 0 {
+                    limit
+                } else {
+                    base.wrapping_add(add as u64)
+                };
+                let ret = if incr { new } else { old };
+                (old, new, ret as i64, o != 0)
             };
-            if overflowed && f.overflow == Overflow::Fail {
+            if over && f.overflow == Overflow::Fail {
                 c.add_null();
                 continue;
             }
             c.add_int(ret);
-            set_field(p, f.offset, f.bits, new);
+            bits::set_unsigned_bitfield(p, f.offset, bits, new);
             if grown || old != new {
                 changes += 1;
             }
@@ -839,56 +497,9 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, ro_command: bool) {
 }
 
 fn reply_get(c: &mut crate::client::Client, p: &[u8], f: &Field) {
-    if f.signed {
-        c.add_int(get_signed(p, f.offset, f.bits));
+    if f.ty.signed {
+        c.add_int(bits::get_signed_bitfield(p, f.offset, f.ty.bits));
     } else {
-        c.add_int(get_unsigned(p, f.offset, f.bits) as i64);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn first_bit_positions() {
-        assert_eq!(first_bit(&[0x00, 0x10], true), 11);
-        assert_eq!(first_bit(&[0x00, 0x00], true), -1);
-        assert_eq!(first_bit(&[0xff, 0xfe], false), 15);
-        assert_eq!(first_bit(&[0xff, 0xff], false), 16);
-        assert_eq!(first_bit(&[], false), 0);
-    }
-
-    #[test]
-    fn fields_round_trip() {
-        let mut p = vec![0u8; 3];
-        set_field(&mut p, 7, 5, 23);
-        assert_eq!(p, [0b0000_0001, 0b0111_0000, 0]);
-        assert_eq!(get_unsigned(&p, 7, 5), 23);
-        set_field(&mut p, 0, 8, (-3i64) as u64);
-        assert_eq!(get_signed(&p, 0, 8), -3);
-        assert_eq!(get_unsigned(&p, 20, 16), 0);
-    }
-
-    #[test]
-    fn overflow_rules() {
-        assert_eq!(unsigned_overflow(255, 1, 8, Overflow::Wrap), (true, 0));
-        assert_eq!(unsigned_overflow(255, 1, 8, Overflow::Sat), (true, 255));
-        assert_eq!(unsigned_overflow(0, -1, 8, Overflow::Sat), (true, 0));
-        assert_eq!(unsigned_overflow(0, -1, 8, Overflow::Wrap), (true, 255));
-        assert_eq!(signed_overflow(127, 1, 8, Overflow::Wrap), (true, -128));
-        assert_eq!(signed_overflow(-128, -1, 8, Overflow::Sat), (true, -128));
-        assert_eq!(signed_overflow(100, 0, 8, Overflow::Sat), (false, 0));
-        assert_eq!(
-            signed_overflow(i64::MAX, 1, 64, Overflow::Wrap),
-            (true, i64::MIN)
-        );
-    }
-
-    #[test]
-    fn popcount_matches_naive() {
-        let v: Vec<u8> = (0..=255u8).chain(0..77).collect();
-        let naive: u64 = v.iter().map(|b| u64::from(b.count_ones())).sum();
-        assert_eq!(popcount(&v), naive);
+        c.add_int(bits::get_unsigned_bitfield(p, f.offset, f.ty.bits) as i64);
     }
 }
