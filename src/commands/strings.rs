@@ -5,7 +5,8 @@
 //! Owns: what each string command reads, writes, replies, counts as a
 //! change (`dirty`), signals (`signal_modified_key`, keyspace events) and
 //! how it is propagated (relative expiries become `PXAT`/`PEXPIREAT`,
-//! INCRBYFLOAT becomes `SET ... KEEPTTL`, GETDEL a `DEL`).
+//! INCRBYFLOAT becomes `SET ... KEEPTTL`, GETDEL a `DEL`, or `UNLINK` with
+//! `lazyfree-lazy-user-del yes`).
 //! It must never touch sockets, other clients or the propagation stream
 //! itself: it only asks `Ctx` to rewrite what gets propagated.
 //!
@@ -14,6 +15,9 @@
 //! a canonical 64-bit integer, `embstr` up to 44 bytes, `raw` beyond; INCR
 //! and friends always store `int`; anything modified in place (APPEND,
 //! SETRANGE, SETBIT, BITFIELD) becomes `raw`, as do BITOP results.
+//!
+//! INCRBYFLOAT computes in x87 80-bit `long double`, as Redis on x86-64
+//! does (`util::numeric::LongDouble`), so `10.5 + 0.1` answers `10.6`.
 //!
 //! The hot commands (GET, SET, INCR, MGET, MSET) allocate only what the
 //! stored value and a new key need: lookups borrow the argument bytes and
