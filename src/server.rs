@@ -180,6 +180,8 @@ impl Server {
 
     /// Opens listeners, installs signal handlers and logs readiness.
     pub fn init(&mut self) -> Result<(), String> {
+        let renames = self.config.rename_commands.clone();
+        self.commands.apply_renames(&renames)?;
         crate::networking::open_listeners(self)?;
         install_signal_handlers();
         serverlog!(Level::Notice, "Server initialized");

@@ -218,6 +218,30 @@ impl CommandTable {
         t
     }
 
+    /// Applies `rename-command old new` directives: an empty new name
+    /// removes the command. Returns an error naming an unknown command, as
+    /// Redis refuses to start then.
+    pub fn apply_renames(&mut self, renames: &[(String, String)]) -> Result<(), String> {
+        for (old, new) in renames {
+            let Some(id) = self.by_name.remove(old.to_ascii_lowercase().as_bytes()) else {
+                return Err(format!("No such command '{old}' in rename-command."));
+            };
+            if !new.is_empty() {
+                if self
+                    .by_name
+                    .contains_key(new.to_ascii_lowercase().as_bytes())
+                {
+                    return Err(format!(
+                        "Error renaming command '{old}' to '{new}': the target name already exists."
+                    ));
+                }
+                self.by_name
+                    .insert(new.to_ascii_lowercase().into_bytes(), id);
+            }
+        }
+        Ok(())
+    }
+
     fn push(&mut self, spec: &'static CommandSpec, full: String) -> usize {
         self.specs.push(spec);
         self.full_names.push(full);
