@@ -42,6 +42,15 @@ impl Conn {
         }
     }
 
+    /// The socket's file descriptor (CLIENT LIST fd=).
+    pub fn raw_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self {
+            Conn::Tcp(s) => s.as_raw_fd(),
+            Conn::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
     pub fn source(&mut self) -> &mut dyn mio::event::Source {
         match self {
             Conn::Tcp(s) => s,
@@ -89,6 +98,8 @@ pub mod flags {
     pub const REPLY_SKIP: u32 = 1 << 13;
     /// Rejected at accept (max clients, protected mode): close after reply.
     pub const PROTECTED_REJECT: u32 = 1 << 14;
+    /// CLIENT NO-EVICT ON: never evicted by maxmemory-clients.
+    pub const NO_EVICT: u32 = 1 << 15;
 }
 
 /// A connected client.
@@ -137,6 +148,8 @@ pub struct Client {
     pub psubscriptions: usize,
     /// Commands queued by MULTI (owned copies of their arguments).
     pub multi_queue: Vec<Vec<Vec<u8>>>,
+    /// Unix seconds when the soft output limit was first exceeded (0 = not).
+    pub obuf_soft_limit_reached_time: i64,
     /// Protocol error to report once the reply is flushed.
     pub protocol_error: bool,
 }
@@ -172,6 +185,7 @@ impl Client {
             subscriptions: 0,
             psubscriptions: 0,
             multi_queue: Vec::new(),
+            obuf_soft_limit_reached_time: 0,
             protocol_error: false,
         }
     }

@@ -15,7 +15,9 @@
 //! | `log`         | server.c serverLog    | log lines in Redis's format                 |
 //! | `slowlog`     | slowlog.c             | the slow log                                |
 //! | `util`        | util.c                | glob, number parsing/formatting, bits       |
+//! | `alloc`       | zmalloc.c             | counting allocator (INFO used_memory)       |
 
+pub mod alloc;
 pub mod client;
 pub mod commands;
 pub mod config;

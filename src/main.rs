@@ -14,6 +14,10 @@ use rudis::log::{self, Level};
 use rudis::server::{Server, REDIS_VERSION, RUDIS_VERSION};
 use rudis::serverlog;
 
+/// Counts heap bytes for INFO used_memory (Redis's zmalloc accounting).
+#[global_allocator]
+static GLOBAL: rudis::alloc::Counting = rudis::alloc::Counting;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(first) = args.get(1) {

@@ -299,6 +299,7 @@ pub fn read_from_client(srv: &mut Server, key: usize) {
             }
             Ok(n) => {
                 srv.stat_net_input_bytes += n as u64;
+                srv.stat_total_reads_processed += 1;
                 c.last_interaction_ms = srv.ks.now_ms.max(crate::db::mstime());
                 let limit = srv.config.client_query_buffer_limit.max(0) as usize;
                 if c.querybuf_pending() > limit && !c.has_flag(cf::MASTER) {
@@ -437,6 +438,64 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
         c.reply_rollback(mark);
         c.flags &= !cf::REPLY_SKIP;
     }
+    if c.reply_bytes > 0 {
+        check_output_buffer_limits(srv, key);
+    }
+}
+
+/// 1 KiB: what a client that has not authenticated may have queued, the
+/// fix for CVE-2025-21605 that Redis 7.0.15 (Debian) carries.
+const UNAUTH_OUTPUT_LIMIT: usize = 1024;
+
+/// Redis's closeClientOnOutputBufferLimitReached: a client whose pending
+/// replies pass its class's hard limit, or stay above the soft limit longer
+/// than allowed, is closed, so one slow reader cannot exhaust memory.
+pub fn check_output_buffer_limits(srv: &mut Server, key: usize) {
+    use crate::config::{CLIENT_TYPE_NORMAL, CLIENT_TYPE_PUBSUB, CLIENT_TYPE_REPLICA};
+    let auth_required = srv.auth_required();
+    let Some(c) = srv.clients.get_mut(key) else {
+        return;
+    };
+    if c.has_flag(cf::CLOSE_ASAP) {
+        return;
+    }
+    // Like Redis, count only what overflowed the 16 KiB static buffer.
+    let used = c.reply_bytes.saturating_sub(crate::client::PROTO_IOBUF_LEN);
+    let over = if auth_required && !c.authenticated && used > UNAUTH_OUTPUT_LIMIT {
+        true
+    } else {
+        let class = if c.has_flag(cf::REPLICA) {
+            CLIENT_TYPE_REPLICA
+        } else if c.has_flag(cf::PUBSUB) {
+            CLIENT_TYPE_PUBSUB
+        } else {
+            CLIENT_TYPE_NORMAL
+        };
+        let lim = srv.config.client_output_buffer_limit[class];
+        let hard = lim.hard_limit_bytes > 0 && used as u64 >= lim.hard_limit_bytes;
+        let mut soft = lim.soft_limit_bytes > 0 && used as u64 >= lim.soft_limit_bytes;
+        let now_s = srv.ks.now_ms / 1000;
+        if soft {
+            if c.obuf_soft_limit_reached_time == 0 {
+                c.obuf_soft_limit_reached_time = now_s;
+                soft = false;
+            } else if now_s - c.obuf_soft_limit_reached_time <= lim.soft_limit_seconds {
+                soft = false;
+            }
+        } else {
+            c.obuf_soft_limit_reached_time = 0;
+        }
+        hard || soft
+    };
+    if over {
+        serverlog!(
+            Level::Warning,
+            "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits (raise client-output-buffer-limit if this client is legitimate).",
+            c.id,
+            c.addr
+        );
+        schedule_close(srv, key);
+    }
 }
 
 /// Marks a client to be freed before the next poll.
@@ -456,6 +515,9 @@ pub fn write_to_client(srv: &mut Server, key: usize) {
         return;
     }
     let before = c.reply_bytes;
+    if before > 0 {
+        srv.stat_total_writes_processed += 1;
+    }
     match c.write_pending() {
         Ok(done) => {
             srv.stat_net_output_bytes += (before - c.reply_bytes) as u64;

@@ -115,12 +115,20 @@ pub struct Server {
     pub blocked_clients: usize,
     /// How the running command wants to be propagated.
     pub propagation: crate::commands::PropagationRequest,
+    /// State of the server commands: latency monitor, DEBUG knobs, pause.
+    pub introspection: crate::commands::server_cmds::Introspection,
+    /// Reads and writes done on client sockets (INFO total_reads_processed,
+    /// total_writes_processed).
+    pub stat_total_reads_processed: u64,
+    pub stat_total_writes_processed: u64,
 }
 
 impl Server {
     pub fn new(config: Config, executable: String) -> std::io::Result<Server> {
         let ks = Keyspace::new(config.databases);
         let maxclients = config.maxclients;
+        let run_id = random_hex40();
+        let replid = random_hex40();
         Ok(Server {
             reactor: Reactor::new()?,
             listeners: Vec::new(),
@@ -128,7 +136,7 @@ impl Server {
             ks,
             commands: CommandTable::build(),
             slowlog: Slowlog::default(),
-            run_id: random_hex40(),
+            run_id,
             executable,
             start: Instant::now(),
             next_client_id: 1,
@@ -153,6 +161,9 @@ impl Server {
             stat_peak_memory: 0,
             blocked_clients: 0,
             propagation: Default::default(),
+            introspection: crate::commands::server_cmds::Introspection::new(&replid),
+            stat_total_reads_processed: 0,
+            stat_total_writes_processed: 0,
             config,
         })
     }
@@ -169,6 +180,8 @@ impl Server {
 
     /// Opens listeners, installs signal handlers and logs readiness.
     pub fn init(&mut self) -> Result<(), String> {
+        let renames = self.config.rename_commands.clone();
+        self.commands.apply_renames(&renames)?;
         crate::networking::open_listeners(self)?;
         install_signal_handlers();
         serverlog!(Level::Notice, "Server initialized");
@@ -231,6 +244,9 @@ impl Server {
 
     /// Redis's serverCron.
     fn cron(&mut self) {
+        if self.introspection.debug.pause_cron {
+            return;
+        }
         self.cronloops += 1;
         self.ks.update_clock();
         let now = self.ks.now_ms;
@@ -249,7 +265,25 @@ impl Server {
         self.net_in_metric.track(self.stat_net_input_bytes, now);
         self.net_out_metric.track(self.stat_net_output_bytes, now);
         crate::networking::clients_cron(self);
+        let expire_start = Instant::now();
+        self.ks.active_expire_effort = self.config.active_expire_effort.clamp(1, 10) as u32;
         self.ks.active_expire_cycle(self.config.hz);
+        if self.config.activerehashing {
+            for db in &mut self.ks.dbs {
+                db.dict.shrink_to_fit_if_needed();
+                db.expires.shrink_to_fit_if_needed();
+                if db.dict.rehash_for_millis(1) {
+                    break;
+                }
+                db.expires.rehash_for_millis(1);
+            }
+        }
+        let expire_ms = expire_start.elapsed().as_millis() as u64;
+        let threshold = crate::commands::server_cmds::cfg::latency_monitor_threshold(self);
+        self.introspection
+            .latency
+            .add_sample_if_needed(threshold, "expire-cycle", expire_ms);
+        self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
         self.propagate_expired();
     }
 
@@ -268,6 +302,8 @@ impl Server {
         self.stat_net_output_bytes = 0;
         self.stat_total_error_replies = 0;
         self.stat_unexpected_error_replies = 0;
+        self.stat_total_reads_processed = 0;
+        self.stat_total_writes_processed = 0;
         self.error_stats.clear();
         self.ops_metric = Metric::default();
         self.net_in_metric = Metric::default();

@@ -212,7 +212,7 @@ fn auth(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         c.authenticated = true;
         c.add_ok();
     } else {
-        ctx.client().authenticated = !ctx.srv.auth_required();
+        // A failed AUTH leaves the connection's state as it was, as Redis.
         ctx.err(WRONGPASS);
     }
 }

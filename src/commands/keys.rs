@@ -620,9 +620,7 @@ fn flush_mode(ctx: &mut Ctx<'_>, argv: &Argv<'_>) -> Option<bool> {
     } else if argv.len() == 2 && argv.is(1, "async") {
         Some(true)
     } else if argv.len() == 1 {
-        // SWITCH-TO-CONFIG: `lazyfree-lazy-user-flush` (default no) once
-        // the directive table has it.
-        Some(false)
+        Some(ctx.srv.config.lazyfree_lazy_user_flush)
     } else {
         ctx.syntax_error();
         None

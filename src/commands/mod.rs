@@ -165,6 +165,9 @@ pub struct CmdStats {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// Latency distribution (INFO latencystats, LATENCY HISTOGRAM),
+    /// allocated on the first call.
+    pub latency: Option<Box<server_cmds::histogram::Histogram>>,
 }
 
 /// The built table: name → spec, plus stats slots.
@@ -213,6 +216,30 @@ impl CommandTable {
             }
         }
         t
+    }
+
+    /// Applies `rename-command old new` directives: an empty new name
+    /// removes the command. Returns an error naming an unknown command, as
+    /// Redis refuses to start then.
+    pub fn apply_renames(&mut self, renames: &[(String, String)]) -> Result<(), String> {
+        for (old, new) in renames {
+            let Some(id) = self.by_name.remove(old.to_ascii_lowercase().as_bytes()) else {
+                return Err(format!("No such command '{old}' in rename-command."));
+            };
+            if !new.is_empty() {
+                if self
+                    .by_name
+                    .contains_key(new.to_ascii_lowercase().as_bytes())
+                {
+                    return Err(format!(
+                        "Error renaming command '{old}' to '{new}': the target name already exists."
+                    ));
+                }
+                self.by_name
+                    .insert(new.to_ascii_lowercase().into_bytes(), id);
+            }
+        }
+        Ok(())
     }
 
     fn push(&mut self, spec: &'static CommandSpec, full: String) -> usize {
@@ -525,7 +552,6 @@ pub fn call(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>) {
     }
     c.last_cmd = Some(id);
     srv.stat_numcommands += 1;
-    if spec.flags & flags::SKIP_SLOWLOG == 0 {
-        srv.slowlog_maybe_add(cid, argv, usec);
-    }
+    // Latency monitor, slow log, MONITOR feed, latency histogram.
+    server_cmds::after_call(srv, cid, id, argv, usec);
 }

@@ -109,24 +109,29 @@ pub const OBJECT: CommandSpec = CommandSpec {
 };
 
 /// True when `maxmemory-policy` is an LFU one.
-fn lfu_policy(_ctx: &Ctx<'_>) -> bool {
-    // SWITCH-TO-CONFIG: `ctx.srv.config.maxmemory_policy` is LFU
-    // (allkeys-lfu / volatile-lfu) once the directive table has it.
-    false
+fn lfu_policy(ctx: &Ctx<'_>) -> bool {
+    use crate::config::MaxmemoryPolicy as P;
+    matches!(
+        ctx.srv.config.maxmemory_policy,
+        P::AllkeysLfu | P::VolatileLfu
+    )
 }
 
 /// True when SET and friends store 0..9999 as shared objects: always,
 /// except with maxmemory set and an LRU or LFU policy (each key then needs
 /// its own access clock).
-fn shared_integers(_ctx: &Ctx<'_>) -> bool {
-    // SWITCH-TO-CONFIG: `maxmemory == 0 || policy is neither LRU nor LFU`.
-    true
+fn shared_integers(ctx: &Ctx<'_>) -> bool {
+    use crate::config::MaxmemoryPolicy as P;
+    ctx.srv.config.maxmemory == 0
+        || !matches!(
+            ctx.srv.config.maxmemory_policy,
+            P::AllkeysLfu | P::VolatileLfu | P::AllkeysLru | P::VolatileLru
+        )
 }
 
 /// `lfu-decay-time`, minutes per counter decrement (default 1).
-fn lfu_decay_time(_ctx: &Ctx<'_>) -> u64 {
-    // SWITCH-TO-CONFIG: `ctx.srv.config.lfu_decay_time`.
-    1
+fn lfu_decay_time(ctx: &Ctx<'_>) -> u64 {
+    ctx.srv.config.lfu_decay_time.max(0) as u64
 }
 
 /// Looks the key up without touching its access clock; replies null and
