@@ -678,7 +678,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "cross-family check: run with --ignored"]
     fn dispatch_table_agrees_with_redis_metadata() {
         check(|_| true);
     }
