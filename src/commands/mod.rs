@@ -483,6 +483,18 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         srv.clients[cid].add_error(&msg);
         return None;
     }
+    // Redis's OOM gate: with maxmemory set and no eviction policy able to
+    // free memory (rudis evicts nothing yet), commands that may grow memory
+    // are refused while over the limit.
+    if spec.flags & flags::DENYOOM != 0
+        && srv.config.maxmemory > 0
+        && !srv.clients[cid].has_flag(cf::MASTER)
+        && crate::alloc::allocated() > srv.config.maxmemory
+    {
+        srv.commands.stats[id].rejected_calls += 1;
+        srv.clients[cid].add_error("OOM command not allowed when used memory > 'maxmemory'.");
+        return None;
+    }
     let c = &mut srv.clients[cid];
     if c.has_flag(cf::MULTI)
         && !matches!(
