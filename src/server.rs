@@ -312,7 +312,6 @@ impl Server {
         self.commands.reset_stats();
     }
 
-
     /// Redis's prepareForShutdown: returns true when it is safe to exit.
     pub fn prepare_for_shutdown(&mut self) -> bool {
         serverlog!(Level::Warning, "User requested shutdown...");
