@@ -584,3 +584,29 @@ pub fn clients_cron(srv: &mut Server) {
         schedule_close(srv, key);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_entries_follow_redis_syntax() {
+        let (a, opt) = bind_target("*", 6379).unwrap();
+        assert_eq!(a.to_string(), "0.0.0.0:6379");
+        assert!(!opt);
+        let (a, opt) = bind_target("-::*", 6379).unwrap();
+        assert_eq!(a.to_string(), "[::]:6379");
+        assert!(opt);
+        assert!(bind_target("999.999.999.999", 1).is_none());
+    }
+
+    #[test]
+    fn protected_mode_lets_in_loopback_only() {
+        assert!(is_loopback(&"127.0.0.1:5000".parse().unwrap()));
+        assert!(is_loopback(&"127.8.9.1:5000".parse().unwrap()));
+        assert!(is_loopback(&"[::1]:5000".parse().unwrap()));
+        assert!(is_loopback(&"[::ffff:127.0.0.1]:5000".parse().unwrap()));
+        assert!(!is_loopback(&"10.0.0.7:5000".parse().unwrap()));
+        assert!(!is_loopback(&"[2001:db8::1]:5000".parse().unwrap()));
+    }
+}

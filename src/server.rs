@@ -180,6 +180,8 @@ impl Server {
 
     /// Opens listeners, installs signal handlers and logs readiness.
     pub fn init(&mut self) -> Result<(), String> {
+        let renames = self.config.rename_commands.clone();
+        self.commands.apply_renames(&renames)?;
         crate::networking::open_listeners(self)?;
         install_signal_handlers();
         serverlog!(Level::Notice, "Server initialized");
@@ -308,19 +310,6 @@ impl Server {
         self.net_out_metric = Metric::default();
         self.ks.stats = Default::default();
         self.commands.reset_stats();
-    }
-
-    /// Adds a command to the slow log when it ran long enough.
-    pub fn slowlog_maybe_add(&mut self, cid: usize, argv: &crate::commands::Argv<'_>, usec: u64) {
-        let threshold = self.config.slowlog_log_slower_than;
-        if threshold < 0 || (usec as i64) < threshold {
-            return;
-        }
-        let c = &self.clients[cid];
-        let name = c.name.clone().unwrap_or_default();
-        let addr = c.addr.clone();
-        let max = self.config.slowlog_max_len.max(0) as usize;
-        self.slowlog.push(argv.iter(), usec, &addr, &name, max);
     }
 
     /// Redis's prepareForShutdown: returns true when it is safe to exit.

@@ -164,9 +164,17 @@ pub fn apply_changes(srv: &mut Server, changed: &[Changed]) -> Result<(), (&'sta
     for ch in changed {
         match ch {
             Changed::Port | Changed::Bind => {
-                let name = if *ch == Changed::Port { "port" } else { "bind" };
-                crate::networking::rebind_tcp(srv)
-                    .map_err(|e| (name, format!("Unable to listen on this port: {e}")))?;
+                // Redis's wording for each (updatePort / updateBind); the
+                // log carries the socket error itself.
+                let (name, why) = if *ch == Changed::Port {
+                    ("port", "Unable to listen on this port")
+                } else {
+                    ("bind", "Failed to bind to specified addresses.")
+                };
+                crate::networking::rebind_tcp(srv).map_err(|e| {
+                    crate::serverlog!(crate::log::Level::Warning, "{e}");
+                    (name, why.to_string())
+                })?;
             }
             Changed::Loglevel => crate::log::set_level(srv.config.loglevel.into()),
             Changed::Maxclients => {

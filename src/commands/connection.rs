@@ -38,7 +38,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "ping",
         ping,
         -1,
-        FAST | STALE | SENTINEL,
+        FAST | SENTINEL,
         "Returns the server's liveliness response.",
         "[message]",
     ),
@@ -46,7 +46,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         "echo",
         echo,
         2,
-        FAST,
+        LOADING | STALE | FAST,
         "Returns the given string.",
         "message",
     ),
@@ -223,7 +223,7 @@ fn auth(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         c.authenticated = true;
         c.add_ok();
     } else {
-        // A failed AUTH leaves an earlier successful one in place, as in Redis.
+        // A failed AUTH leaves the connection's state as it was, as Redis.
         ctx.err(WRONGPASS);
     }
 }

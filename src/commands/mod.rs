@@ -62,25 +62,8 @@ pub mod flags {
     pub const ALLOW_BUSY: u32 = 1 << 15;
     pub const SENTINEL: u32 = 1 << 16;
 
-    /// Names as COMMAND INFO reports them, in Redis's order.
-    pub const NAMES: &[(u32, &str)] = &[
-        (WRITE, "write"),
-        (READONLY, "readonly"),
-        (DENYOOM, "denyoom"),
-        (ADMIN, "admin"),
-        (PUBSUB, "pubsub"),
-        (NOSCRIPT, "noscript"),
-        (BLOCKING, "blocking"),
-        (LOADING, "loading"),
-        (STALE, "stale"),
-        (SKIP_MONITOR, "skip_monitor"),
-        (SKIP_SLOWLOG, "skip_slowlog"),
-        (FAST, "fast"),
-        (NO_AUTH, "no_auth"),
-        (MAY_REPLICATE, "may_replicate"),
-        (NO_MULTI, "no_multi"),
-        (ALLOW_BUSY, "allow_busy"),
-    ];
+    // Names and the full flag set COMMAND INFO shows live in
+    // server_cmds::meta (generated from Redis's command JSON).
 }
 
 /// One command (or subcommand) in the table.
@@ -216,6 +199,30 @@ impl CommandTable {
             }
         }
         t
+    }
+
+    /// Applies `rename-command old new` directives: an empty new name
+    /// removes the command. Returns an error naming an unknown command, as
+    /// Redis refuses to start then.
+    pub fn apply_renames(&mut self, renames: &[(String, String)]) -> Result<(), String> {
+        for (old, new) in renames {
+            let Some(id) = self.by_name.remove(old.to_ascii_lowercase().as_bytes()) else {
+                return Err(format!("No such command '{old}' in rename-command."));
+            };
+            if !new.is_empty() {
+                if self
+                    .by_name
+                    .contains_key(new.to_ascii_lowercase().as_bytes())
+                {
+                    return Err(format!(
+                        "Error renaming command '{old}' to '{new}': the target name already exists."
+                    ));
+                }
+                self.by_name
+                    .insert(new.to_ascii_lowercase().into_bytes(), id);
+            }
+        }
+        Ok(())
     }
 
     fn push(&mut self, spec: &'static CommandSpec, full: String) -> usize {
@@ -474,6 +481,18 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             srv.commands.full_names[id]
         );
         srv.clients[cid].add_error(&msg);
+        return None;
+    }
+    // Redis's OOM gate: with maxmemory set and no eviction policy able to
+    // free memory (rudis evicts nothing yet), commands that may grow memory
+    // are refused while over the limit.
+    if spec.flags & flags::DENYOOM != 0
+        && srv.config.maxmemory > 0
+        && !srv.clients[cid].has_flag(cf::MASTER)
+        && crate::alloc::allocated() > srv.config.maxmemory
+    {
+        srv.commands.stats[id].rejected_calls += 1;
+        srv.clients[cid].add_error("OOM command not allowed when used memory > 'maxmemory'.");
         return None;
     }
     let c = &mut srv.clients[cid];

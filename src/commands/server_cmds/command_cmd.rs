@@ -665,9 +665,7 @@ mod tests {
 
     /// Every command we dispatch enforces the arity and carries the flags
     /// Redis documents for it, so COMMAND INFO (answered from Redis's
-    /// table) tells clients the truth. It checks every family's commands,
-    /// so it is run on demand (`cargo test -- --ignored`) until all
-    /// families are merged and agree.
+    /// table) tells clients the truth, for every family's commands.
     #[test]
     fn own_commands_agree_with_redis_metadata() {
         check(|name| {
@@ -678,7 +676,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "cross-family check: run with --ignored"]
     fn dispatch_table_agrees_with_redis_metadata() {
         check(|_| true);
     }
