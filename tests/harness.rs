@@ -260,6 +260,12 @@ fn set_get_binary_safe_nil_and_errors() {
     );
     c.cmd_line("SET line-key v").assert_ok();
     assert_eq!(c.cmd_line("GET line-key"), "v");
+    assert_eq!(c.cmd(&["INCR", "n"]), 1);
+    assert_eq!(c.cmd(&["INCRBY", "n", "41"]).as_int(), 42);
+    assert_eq!(
+        c.cmd(&["MGET", "s", "missing"]).into_opt_strings(),
+        [Some("owned".to_string()), None]
+    );
 }
 
 #[test]

@@ -195,6 +195,7 @@ fn a_hundred_megabyte_value() {
     c.send_raw(&wire);
     c.read_reply().assert_ok();
     drop(wire);
+    assert_eq!(c.cmd(&["STRLEN", "big"]), len as i64);
     let got = c.cmd(&["GET", "big"]);
     let got = got.as_bytes();
     assert_eq!(got.len(), len);
