@@ -29,8 +29,9 @@ fn main() {
                 return;
             }
             "-h" | "--help" => {
-                println!("{}", config::usage());
-                return;
+                // Redis prints its usage to stderr and exits 1.
+                eprintln!("{}", config::usage());
+                std::process::exit(1);
             }
             _ => {}
         }
@@ -38,7 +39,7 @@ fn main() {
     let cfg = match config::load_server_config(&args[1..]) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
+            eprint!("{e}");
             std::process::exit(1);
         }
     };

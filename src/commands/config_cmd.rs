@@ -113,7 +113,7 @@ fn config_get(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 /// `CONFIG SET parameter value [parameter value ...]`: all or nothing.
 fn config_set(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if argv.len() % 2 != 0 {
-        ctx.err("ERR wrong number of arguments for 'config|set' command");
+        ctx.syntax_error();
         return;
     }
     let pairs: Vec<(&[u8], &[u8])> = (2..argv.len())

@@ -431,19 +431,23 @@ pub fn truncate(s: &str, max: usize) -> &str {
 pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<usize> {
     let name = argv.get(0);
     let Some(mut id) = srv.commands.lookup(name) else {
-        let mut msg = format!(
-            "ERR unknown command '{}', with args beginning with: ",
-            truncate(&String::from_utf8_lossy(name), 128)
-        );
+        // Redis's wording: the name cut at 128 bytes, then quoted
+        // arguments while fewer than 128 bytes of them have been shown.
+        let mut args = String::new();
         for a in argv.iter().skip(1) {
-            let room = 128usize.saturating_sub(msg.len().saturating_sub(60));
-            if room == 0 {
+            if args.len() >= 128 {
                 break;
             }
-            msg.push('\'');
-            msg.push_str(truncate(&String::from_utf8_lossy(a), room));
-            msg.push_str("' ");
+            let room = 128 - args.len();
+            args.push('\'');
+            args.push_str(truncate(&String::from_utf8_lossy(a), room));
+            args.push_str("' ");
         }
+        let msg = format!(
+            "ERR unknown command '{}', with args beginning with: {}",
+            truncate(&String::from_utf8_lossy(name), 128),
+            args
+        );
         srv.clients[cid].add_error(&msg);
         return None;
     };

@@ -568,9 +568,6 @@ config_struct! {
     set_proc_title: bool,
     /// `proc-title-template`.
     proc_title_template: String,
-    /// `locale-collate` (Redis 7.2; accepted for forward compatibility, hidden
-    /// from `CONFIG GET *` so the list matches Redis 7.0).
-    locale_collate: String,
     /// `enable-protected-configs`: may `dir`/`dbfilename` be CONFIG SET.
     enable_protected_configs: ProtectedAction,
     /// `enable-debug-command`.

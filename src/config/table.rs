@@ -610,7 +610,6 @@ pub(crate) static TABLE: &[Directive] = &[
         None
     ),
     strc!("logfile", C, IMMUTABLE, logfile, false, Some("")),
-    strc!("locale-collate", C, HIDDEN, locale_collate, false, Some("")),
     strc!("masterauth", C, SENSITIVE, masterauth, true, None),
     strc!(
         "requirepass",
