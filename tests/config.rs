@@ -188,13 +188,6 @@ fn the_documented_default_config_starts_with_the_defaults() {
         "dir",
         &format!("dir {}", dir.path().display()),
     );
-    // `locale-collate` arrived in Redis 7.2: Redis 7.0.15 stops at it ("Bad directive"), so it
-    // is left out here, to keep the file loadable by both servers.
-    let text: String = text
-        .lines()
-        .filter(|l| !l.starts_with("locale-collate"))
-        .map(|l| format!("{l}\n"))
-        .collect();
     let srv = TestServer::builder()
         .config_file(text)
         .arg("--port")
