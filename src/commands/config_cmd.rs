@@ -8,34 +8,11 @@
 //! SET alike, so both accept exactly the same inputs.
 
 use super::flags::*;
+use super::server_cmds::sub;
 use super::{container_handler, Argv, CommandSpec, Ctx};
 use crate::client::flags as cf;
 use crate::config::{Changed, SetContext};
 use crate::server::Server;
-
-const fn sub(
-    name: &'static str,
-    handler: super::Handler,
-    arity: i32,
-    flags: u32,
-    summary: &'static str,
-    syntax: &'static str,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        handler,
-        arity,
-        flags,
-        first_key: 0,
-        last_key: 0,
-        key_step: 0,
-        group: "server",
-        summary,
-        since: "2.0.0",
-        syntax,
-        subcommands: &[],
-    }
-}
 
 pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
     name: "config",
@@ -56,6 +33,7 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
             -3,
             ADMIN | NOSCRIPT | LOADING | STALE,
             "Returns the effective values of configuration parameters.",
+            "2.0.0",
             "parameter [parameter ...]",
         ),
         sub(
@@ -64,6 +42,7 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
             -4,
             ADMIN | NOSCRIPT | LOADING | STALE,
             "Sets configuration parameters in-flight.",
+            "2.0.0",
             "parameter value [parameter value ...]",
         ),
         sub(
@@ -72,6 +51,7 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
             2,
             ADMIN | NOSCRIPT | LOADING | STALE,
             "Resets the server's statistics.",
+            "2.0.0",
             "",
         ),
         sub(
@@ -80,6 +60,7 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
             2,
             ADMIN | NOSCRIPT | LOADING | STALE,
             "Persists the effective configuration to file.",
+            "2.0.0",
             "",
         ),
         sub(
@@ -88,6 +69,7 @@ pub const COMMANDS: &[CommandSpec] = &[CommandSpec {
             2,
             LOADING | STALE,
             "Returns helpful text about the different subcommands.",
+            "2.0.0",
             "",
         ),
     ],
@@ -223,7 +205,6 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 }
 
 const HELP: &[&str] = &[
-    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "GET <pattern>",
     "    Return parameters matching the glob-like <pattern> and their values.",
     "SET <directive> <value>",
@@ -232,14 +213,8 @@ const HELP: &[&str] = &[
     "    Reset statistics reported by the INFO command.",
     "REWRITE",
     "    Rewrite the configuration file.",
-    "HELP",
-    "    Print this help.",
 ];
 
-fn config_help(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
-    let c = ctx.client();
-    c.add_array_len(HELP.len());
-    for line in HELP {
-        c.add_status(line);
-    }
+fn config_help(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    super::server_cmds::reply_help(ctx, argv, HELP);
 }
