@@ -19,6 +19,8 @@
 
 use memchr::memchr2;
 
+use crate::util::sds::split_args_into;
+
 /// 64 KiB, Redis's PROTO_INLINE_MAX_SIZE: the longest inline request, and
 /// the longest `*<count>` / `$<len>` header line accepted.
 pub const PROTO_INLINE_MAX_SIZE: usize = 64 * 1024;
@@ -111,7 +113,7 @@ impl RequestParser {
             if nl + 1 >= buf.len() {
                 return Ok(Parsed::Incomplete { reserve: 0 });
             }
-            let count = match parse_len(&buf[1..nl]) {
+            let count = match crate::util::numeric::parse_i64(&buf[1..nl]) {
                 Some(n) if n <= i32::MAX as i64 => n,
                 _ => return Err(ProtocolError("invalid multibulk length")),
             };
@@ -145,7 +147,7 @@ impl RequestParser {
                 if rest[0] != b'$' {
                     return Err(ProtocolError(expected_dollar(rest[0])));
                 }
-                let len = match parse_len(&rest[1..nl]) {
+                let len = match crate::util::numeric::parse_i64(&rest[1..nl]) {
                     Some(n) if n >= 0 && (limits.is_master || n <= limits.max_bulk_len) => n,
                     _ => return Err(ProtocolError("invalid bulk length")),
                 };
@@ -185,7 +187,7 @@ impl RequestParser {
         }
         self.inline = true;
         self.inline_args.clear();
-        if !split_args(line, &mut self.inline_args, &mut self.argv) {
+        if !split_args_into(line, &mut self.inline_args, &mut self.argv) {
             return Err(ProtocolError("unbalanced quotes in request"));
         }
         if self.argv.is_empty() {
@@ -203,11 +205,6 @@ fn find_in_c_string(buf: &[u8], delim: u8) -> Option<usize> {
         Some(i) if buf[i] == delim => Some(i),
         _ => None,
     }
-}
-
-/// C's `isspace`: blank, \t, \n, \v, \f, \r.
-fn is_c_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
 /// `expected '$', got 'x'` with the offending byte, as Redis words it.
@@ -229,126 +226,6 @@ fn expected_dollar(got: u8) -> &'static str {
     }
 }
 
-/// Parses the digits of a `*`/`$` header (Redis's `string2ll` on the line).
-fn parse_len(digits: &[u8]) -> Option<i64> {
-    if digits.is_empty() || digits.len() > 20 {
-        return None;
-    }
-    let (neg, digits) = match digits[0] {
-        b'-' => (true, &digits[1..]),
-        _ => (false, digits),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as i64)?;
-    }
-    Some(if neg { -v } else { v })
-}
-
-/// Splits an inline line like Redis's `sdssplitargs`: whitespace separated,
-/// `"..."` with `\n \r \t \b \a \\ \" \xHH` escapes, `'...'` with `\'`.
-/// Writes the unescaped bytes to `out` and their spans to `argv`; returns
-/// false on unbalanced quotes (or a closing quote not followed by space).
-/// A NUL byte ends the line, as it ends sdssplitargs's C string.
-pub fn split_args(line: &[u8], out: &mut Vec<u8>, argv: &mut Vec<(usize, usize)>) -> bool {
-    argv.clear();
-    // sdssplitargs reads a C string: a NUL ends the line.
-    let line = match memchr::memchr(0, line) {
-        Some(nul) => &line[..nul],
-        None => line,
-    };
-    let mut i = 0;
-    let n = line.len();
-    loop {
-        while i < n && is_c_space(line[i]) {
-            i += 1;
-        }
-        if i >= n {
-            return true;
-        }
-        let start = out.len();
-        let mut in_dq = false;
-        let mut in_sq = false;
-        loop {
-            if in_dq {
-                if i >= n {
-                    return false;
-                }
-                let c = line[i];
-                if c == b'\\' && i + 3 < n && line[i + 1] == b'x' {
-                    if let (Some(h), Some(l)) = (hex(line[i + 2]), hex(line[i + 3])) {
-                        out.push(h * 16 + l);
-                        i += 4;
-                        continue;
-                    }
-                }
-                if c == b'\\' && i + 1 < n {
-                    out.push(match line[i + 1] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 8,
-                        b'a' => 7,
-                        other => other,
-                    });
-                    i += 2;
-                    continue;
-                }
-                if c == b'"' {
-                    if i + 1 < n && !is_c_space(line[i + 1]) {
-                        return false;
-                    }
-                    i += 1;
-                    break;
-                }
-                out.push(c);
-                i += 1;
-            } else if in_sq {
-                if i >= n {
-                    return false;
-                }
-                let c = line[i];
-                if c == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
-                    out.push(b'\'');
-                    i += 2;
-                    continue;
-                }
-                if c == b'\'' {
-                    if i + 1 < n && !is_c_space(line[i + 1]) {
-                        return false;
-                    }
-                    i += 1;
-                    break;
-                }
-                out.push(c);
-                i += 1;
-            } else {
-                if i >= n {
-                    break;
-                }
-                match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
-                    b'"' => in_dq = true,
-                    b'\'' => in_sq = true,
-                    c => out.push(c),
-                }
-                i += 1;
-            }
-        }
-        argv.push((start, out.len() - start));
-    }
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
 // ---------------------------------------------------------------------------
 // Reply encoding. Each writer appends one RESP frame header (and payload) to
 // `out`. `resp` is the client's protocol version (2 or 3): RESP3-only types
@@ -357,22 +234,7 @@ fn hex(c: u8) -> Option<u8> {
 
 /// Appends an integer in decimal without allocating.
 pub fn push_int(out: &mut Vec<u8>, v: i64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let neg = v < 0;
-    let mut u = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if neg {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&buf[i..]);
+    crate::util::numeric::push_i64(v, out);
 }
 
 fn header(out: &mut Vec<u8>, prefix: u8, n: i64) {
@@ -414,13 +276,7 @@ pub fn bulk(out: &mut Vec<u8>, b: &[u8]) {
 
 /// A bulk string holding the decimal form of `v` (GET of an int-encoded value).
 pub fn bulk_int(out: &mut Vec<u8>, v: i64) {
-    let mut digits = 1 + usize::from(v < 0);
-    let mut u = v.unsigned_abs();
-    while u >= 10 {
-        u /= 10;
-        digits += 1;
-    }
-    header(out, b'$', digits as i64);
+    header(out, b'$', crate::util::numeric::sdigits10(v) as i64);
     push_int(out, v);
     out.extend_from_slice(b"\r\n");
 }
@@ -625,9 +481,13 @@ mod tests {
         );
         // split_args stops at a NUL and skips C's whitespace (\v, \f too).
         let (mut out, mut argv) = (Vec::new(), Vec::new());
-        assert!(split_args(b"a \x00 b", &mut out, &mut argv));
+        assert!(split_args_into(b"a \x00 b", &mut out, &mut argv));
         assert_eq!(argv.len(), 1);
-        assert!(split_args(b"\x0b\x0cPING \"x\"\x0b", &mut out, &mut argv));
+        assert!(split_args_into(
+            b"\x0b\x0cPING \"x\"\x0b",
+            &mut out,
+            &mut argv
+        ));
         assert_eq!(argv.len(), 2);
         assert_eq!(&out[argv[0].0..argv[0].0 + argv[0].1], b"PING");
     }

@@ -106,7 +106,7 @@ impl StrValue {
     /// Length in bytes of the string form.
     pub fn len(&self) -> usize {
         match self {
-            StrValue::Int(v) => int_len(*v),
+            StrValue::Int(v) => crate::util::numeric::sdigits10(*v),
             StrValue::Emb(b) => b.len(),
             StrValue::Raw(v) => v.len(),
         }
@@ -154,72 +154,8 @@ impl StrValue {
     }
 }
 
-fn int_len(v: i64) -> usize {
-    let mut n = 1 + usize::from(v < 0);
-    let mut u = v.unsigned_abs();
-    while u >= 10 {
-        u /= 10;
-        n += 1;
-    }
-    n
-}
-
-/// Decimal form of `v` in `buf`, without allocating.
-pub fn fmt_i64(v: i64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    let mut u = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        // i64::MIN has 19 digits, so there is always room for the sign.
-        i -= 1;
-        buf[i] = b'-';
-    }
-    &buf[i..]
-}
-
-/// Redis's `string2ll`: strict canonical decimal (no `+`, no leading zeros,
-/// no spaces, no `-0`), within i64.
-pub fn parse_canonical_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = if s[0] == b'-' {
-        (true, &s[1..])
-    } else {
-        (false, s)
-    };
-    if digits.is_empty() || digits[0] == b'0' {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((d - b'0') as u64)?;
-    }
-    if neg {
-        if v > i64::MAX as u64 + 1 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
-    } else if v > i64::MAX as u64 {
-        None
-    } else {
-        Some(v as i64)
-    }
-}
+// The integer rules are Redis's string2ll / ll2string, kept in util.
+pub use crate::util::numeric::{fmt_i64, parse_i64 as parse_canonical_i64};
 
 #[cfg(test)]
 mod tests {

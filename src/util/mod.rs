@@ -5,3 +5,4 @@
 pub mod bits;
 pub mod glob;
 pub mod numeric;
+pub mod sds;

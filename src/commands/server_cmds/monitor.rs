@@ -43,32 +43,7 @@ fn monitor(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
     ctx.srv.monitors.push(key);
 }
 
-/// Appends `s` quoted as Redis's sdscatrepr: `\\`, `"`, `\n`, `\r`, `\t`,
-/// `\a`, `\b` escaped, other non-printable bytes as `\xHH`.
-pub fn repr_into(out: &mut Vec<u8>, s: &[u8]) {
-    out.push(b'"');
-    for &b in s {
-        match b {
-            b'\\' | b'"' => {
-                out.push(b'\\');
-                out.push(b);
-            }
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x07 => out.extend_from_slice(b"\\a"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x20..=0x7e => out.push(b),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.extend_from_slice(b"\\x");
-                out.push(HEX[(b >> 4) as usize]);
-                out.push(HEX[(b & 15) as usize]);
-            }
-        }
-    }
-    out.push(b'"');
-}
+pub use crate::util::sds::repr_into;
 
 /// Positions of arguments that carry secrets and are shown as
 /// `(redacted)` in MONITOR and the slow log, as Redis's commands redact
@@ -184,16 +159,4 @@ pub fn feed(srv: &mut Server, cid: usize, cmd_id: usize, argv: &Argv<'_>) {
         }
     }
     srv.monitors = monitors;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repr_escapes_like_sdscatrepr() {
-        let mut out = Vec::new();
-        repr_into(&mut out, b"a\"b\\c\n\r\t\x07\x08\x00\xff ok");
-        assert_eq!(out, b"\"a\\\"b\\\\c\\n\\r\\t\\a\\b\\x00\\xff ok\"".to_vec());
-    }
 }
