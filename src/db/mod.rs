@@ -36,7 +36,12 @@
 //!   among M are all found within M/20 loops, however unlucky the draw.
 
 pub mod dict;
+pub mod hash;
+pub mod list;
+pub mod listpack;
 pub mod object;
+pub mod set;
+pub mod zset;
 
 use dict::Dict;
 use object::{RObj, LRU_CLOCK_MAX};

@@ -8,6 +8,11 @@
 
 /// 44 bytes, Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
+pub use super::hash::HashValue;
+pub use super::list::ListValue;
+pub use super::set::SetValue;
+pub use super::zset::ZSetValue;
+
 /// 24 bits of seconds, Redis's LRU_BITS with LRU_CLOCK_RESOLUTION 1000 ms.
 pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
@@ -18,10 +23,15 @@ pub struct RObj {
     pub value: Value,
 }
 
-/// The value of a key. Each later data type adds its variant here.
+/// The value of a key, one variant per Redis type (OBJ_STRING, OBJ_LIST ...). Each type's
+/// encodings live in its own module.
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(StrValue),
+    List(ListValue),
+    Hash(HashValue),
+    Set(SetValue),
+    ZSet(ZSetValue),
 }
 
 /// A string value in one of Redis's three encodings.
@@ -47,6 +57,10 @@ impl RObj {
     pub fn type_name(&self) -> &'static str {
         match self.value {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -56,6 +70,10 @@ impl RObj {
             Value::Str(StrValue::Int(_)) => "int",
             Value::Str(StrValue::Emb(_)) => "embstr",
             Value::Str(StrValue::Raw(_)) => "raw",
+            Value::List(l) => l.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
@@ -63,12 +81,74 @@ impl RObj {
     pub fn as_str(&self) -> Option<&StrValue> {
         match &self.value {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match &mut self.value {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The list value, or None when the key holds another type.
+    pub fn as_list(&self) -> Option<&ListValue> {
+        match &self.value {
+            Value::List(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_list_mut(&mut self) -> Option<&mut ListValue> {
+        match &mut self.value {
+            Value::List(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The hash value, or None when the key holds another type.
+    pub fn as_hash(&self) -> Option<&HashValue> {
+        match &self.value {
+            Value::Hash(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_hash_mut(&mut self) -> Option<&mut HashValue> {
+        match &mut self.value {
+            Value::Hash(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The set value, or None when the key holds another type.
+    pub fn as_set(&self) -> Option<&SetValue> {
+        match &self.value {
+            Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_set_mut(&mut self) -> Option<&mut SetValue> {
+        match &mut self.value {
+            Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The sorted-set value, or None when the key holds another type.
+    pub fn as_zset(&self) -> Option<&ZSetValue> {
+        match &self.value {
+            Value::ZSet(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_zset_mut(&mut self) -> Option<&mut ZSetValue> {
+        match &mut self.value {
+            Value::ZSet(v) => Some(v),
+            _ => None,
         }
     }
 }

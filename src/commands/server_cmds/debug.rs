@@ -137,6 +137,8 @@ fn serialized_length(o: &RObj) -> u64 {
                 }
             }
         }
+        // The RDB issue computes the other types' serialized length.
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 0,
     }
 }
 

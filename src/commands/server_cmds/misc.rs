@@ -372,6 +372,7 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Value::Str(StrValue::Raw(v)) => {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
+        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 16,
     });
     match usage {
         None => ctx.null(),
