@@ -116,8 +116,20 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let mut scratch = [0u8; 20];
             mix_digest(d, s.as_bytes(&mut scratch));
         }
+        // A hash xors in one digest per pair (xor_digest hashes it first), each a fresh
+        // mix(field) then mix(value), so the order of the pairs does not matter (Redis's
+        // OBJ_HASH arm).
+        Value::Hash(h) => {
+            let (mut kb, mut vb) = ([0u8; 20], [0u8; 20]);
+            for (k, v) in h.iter() {
+                let mut pair = [0u8; 20];
+                mix_digest(&mut pair, k.as_bytes(&mut kb));
+                mix_digest(&mut pair, v.as_bytes(&mut vb));
+                xor_digest(d, &pair);
+            }
+        }
         // Each type's digest is filled in by its module's owner.
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => {}
+        Value::List(_) | Value::Set(_) | Value::ZSet(_) => {}
     }
     if has_expire {
         xor_digest(d, b"!!expire!!");
