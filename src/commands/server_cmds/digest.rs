@@ -9,7 +9,7 @@
 //! xor(d, data):  d ^= SHA1(data)            order-insensitive (sets, keys)
 //! mix(d, data):  d = SHA1(d ^ SHA1(data))   order-sensitive (lists, fields)
 //! ```
-//! The dataset digest xors one digest per key, each `mix(key)`,
+//! The dataset digest xors in (with `xor`) one digest per key, each `mix(key)`,
 //! `mix(type as u32 big-endian)`, `mix(value...)` and `xor("!!expire!!")`
 //! when the key has a TTL; each database with keys first mixes its number
 //! into the result. An empty dataset is 40 zeros. It must never modify or
@@ -148,9 +148,8 @@ pub fn dataset_digest(ks: &Keyspace) -> [u8; 20] {
             let mut d = [0u8; 20];
             mix_digest(&mut d, key);
             xor_object_digest(&mut d, o, db.expires.contains_key(key));
-            for (x, y) in out.iter_mut().zip(d) {
-                *x ^= y;
-            }
+            // xorDigest: the key's digest is hashed once more before it is xored in.
+            xor_digest(&mut out, &d);
         }
     }
     out
