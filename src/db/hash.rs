@@ -9,12 +9,12 @@
 //!
 //! ```text
 //!   listpack   one buffer: field1 value1 field2 value2 ...   (db::listpack, Redis's layout)
-//!              lookups walk the fields (every other entry), O(n) but n <= 128
+//!              lookups walk the fields (every other entry), O(n) but n <= 512
 //!   hashtable  Box<Dict<Box<[u8]>>>: field -> value            (db::dict, incremental rehash)
 //! ```
 //!
 //! A new hash is a listpack. It becomes a hashtable, for good (Redis never converts back),
-//! when a write would make it hold more than `hash-max-listpack-entries` (128) pairs, or when
+//! when a write would make it hold more than `hash-max-listpack-entries` (512) pairs, or when
 //! a field or value longer than `hash-max-listpack-value` (64 bytes) is written, or when the
 //! listpack would pass 1 GiB ([`LISTPACK_MAX_SAFETY_SIZE`]). Both limits come from the config
 //! at the time of the write ([`Limits`]), so `CONFIG SET` affects only later writes.
@@ -43,10 +43,10 @@ use super::listpack::{Entry, Listpack};
 /// 1 GiB: no listpack may grow past this, Redis's `LISTPACK_MAX_SAFETY_SIZE`.
 pub const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
 
-/// 128 pairs, Redis's `OBJ_HASH_MAX_LISTPACK_ENTRIES` (default of `hash-max-listpack-entries`).
-pub const DEFAULT_MAX_LISTPACK_ENTRIES: usize = 128;
+/// 512 pairs, the default of `hash-max-listpack-entries` (Redis's config.c).
+pub const DEFAULT_MAX_LISTPACK_ENTRIES: usize = 512;
 
-/// 64 bytes, Redis's `OBJ_HASH_MAX_LISTPACK_VALUE` (default of `hash-max-listpack-value`).
+/// 64 bytes, the default of `hash-max-listpack-value` (Redis's config.c).
 pub const DEFAULT_MAX_LISTPACK_VALUE: usize = 64;
 
 /// The configured conversion thresholds, read from the config for each write.
