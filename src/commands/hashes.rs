@@ -642,7 +642,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         };
         if l < -i64::MAX {
             ctx.err(&format!(
-                "ERR value is out of range, must be between {} and {}",
+                "ERR value is out of range, value must between {} and {}",
                 -i64::MAX,
                 i64::MAX
             ));
