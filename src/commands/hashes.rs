@@ -880,3 +880,90 @@ fn hscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         c.add_bulk(&buf[off + klen..off + klen + vlen]);
     }
 }
+
+/// In-process checks of what clients cannot see over the wire yet: the dirty counter and
+/// the propagation rewrite, on a real `Server` with one client on a socket pair.
+#[cfg(test)]
+mod tests {
+    use crate::client::{Client, Conn};
+    use crate::commands::{process_command, Argv};
+    use crate::config::Config;
+    use crate::server::Server;
+
+    struct Harness {
+        srv: Server,
+        cid: usize,
+        _peer: std::os::unix::net::UnixStream,
+    }
+
+    impl Harness {
+        fn new() -> Harness {
+            let mut srv = Server::new(Config::default(), "rudis-test".into()).expect("server");
+            let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
+            ours.set_nonblocking(true).expect("nonblocking");
+            let conn = Conn::Unix(mio::net::UnixStream::from_std(ours));
+            let now = srv.ks.now_ms;
+            let id = srv.next_client_id;
+            srv.next_client_id += 1;
+            let cid =
+                srv.clients
+                    .insert(Client::new(id, conn, "test:0".into(), "test:0".into(), now));
+            Harness {
+                srv,
+                cid,
+                _peer: theirs,
+            }
+        }
+
+        /// Runs `line` (space-separated arguments); returns (dirty added, rewrite).
+        fn run(&mut self, line: &str) -> (u64, Option<String>) {
+            let mut buf = Vec::new();
+            let mut spans = Vec::new();
+            for a in line.split(' ') {
+                spans.push((buf.len(), a.len()));
+                buf.extend_from_slice(a.as_bytes());
+            }
+            let before = self.srv.ks.dirty;
+            process_command(&mut self.srv, self.cid, &Argv::new(&buf, &spans));
+            let rewritten = self.srv.propagation.rewritten.as_ref().map(|v| {
+                v.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            (self.srv.ks.dirty - before, rewritten)
+        }
+    }
+
+    #[test]
+    fn dirty_counts_as_redis() {
+        let mut h = Harness::new();
+        assert_eq!(h.run("HSET h a 1 b 2 a 3"), (3, None));
+        assert_eq!(h.run("HMSET h a 1"), (1, None));
+        assert_eq!(h.run("HSETNX h a 1").0, 0);
+        assert_eq!(h.run("HSETNX h c 1").0, 1);
+        assert_eq!(h.run("HDEL h x y").0, 0);
+        assert_eq!(h.run("HDEL h a b x").0, 2);
+        assert_eq!(h.run("HINCRBY h n 5").0, 1);
+        assert_eq!(h.run("HINCRBY h c x").0, 0);
+        assert_eq!(h.run("HGET h n").0, 0);
+        // The last field: the key goes too, and the loop stops.
+        assert_eq!(h.run("HDEL h c n c").0, 2);
+        assert!(h.srv.ks.dbs[0].dict.is_empty());
+    }
+
+    #[test]
+    fn hincrbyfloat_propagates_as_hset_of_the_result() {
+        let mut h = Harness::new();
+        assert_eq!(
+            h.run("HINCRBYFLOAT h f 10.5"),
+            (1, Some("HSET h f 10.5".into()))
+        );
+        assert_eq!(
+            h.run("HINCRBYFLOAT h f 0.1"),
+            (1, Some("HSET h f 10.6".into()))
+        );
+        assert_eq!(h.run("HINCRBYFLOAT h f 1e4933"), (0, None));
+        assert_eq!(h.run("HINCRBY h f 1"), (0, None));
+    }
+}
