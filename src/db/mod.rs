@@ -37,6 +37,7 @@
 
 pub mod dict;
 pub mod hash;
+pub mod inline_bytes;
 pub mod list;
 pub mod listpack;
 pub mod object;
@@ -221,7 +222,7 @@ impl Keyspace {
         d.expires.remove(key);
         if let Some((k, _)) = d.dict.remove(key) {
             self.stats.expired_keys += 1;
-            self.expired.push((db, k));
+            self.expired.push((db, k.into_boxed()));
         }
     }
 
@@ -285,7 +286,7 @@ impl Keyspace {
         match d.dict.get_mut(key) {
             Some(slot) => *slot = obj,
             None => {
-                d.dict.insert(key.into(), obj);
+                d.dict.insert(key, obj);
             }
         }
         if !keep_ttl && !d.expires.is_empty() {
@@ -317,7 +318,7 @@ impl Keyspace {
         } else {
             d.expires.remove(key).map(|(_, t)| t)
         };
-        Some((k, v, ttl))
+        Some((k.into_boxed(), v, ttl))
     }
 
     /// Sets an absolute deadline (ms) on an existing key.
@@ -326,7 +327,7 @@ impl Keyspace {
         if let Some(t) = d.expires.get_mut(key) {
             *t = when_ms;
         } else if d.dict.contains_key(key) {
-            d.expires.insert(key.into(), when_ms);
+            d.expires.insert(key, when_ms);
         }
     }
 
