@@ -9,7 +9,7 @@
 //! xor(d, data):  d ^= SHA1(data)            order-insensitive (sets, keys)
 //! mix(d, data):  d = SHA1(d ^ SHA1(data))   order-sensitive (lists, fields)
 //! ```
-//! The dataset digest xors one digest per key, each `mix(key)`,
+//! The dataset digest xors in (with `xor`) one digest per key, each `mix(key)`,
 //! `mix(type as u32 big-endian)`, `mix(value...)` and `xor("!!expire!!")`
 //! when the key has a TTL; each database with keys first mixes its number
 //! into the result. An empty dataset is 40 zeros. It must never modify or
@@ -116,8 +116,20 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let mut scratch = [0u8; 20];
             mix_digest(d, s.as_bytes(&mut scratch));
         }
+        // A hash xors in one digest per pair (xor_digest hashes it first), each a fresh
+        // mix(field) then mix(value), so the order of the pairs does not matter (Redis's
+        // OBJ_HASH arm).
+        Value::Hash(h) => {
+            let (mut kb, mut vb) = ([0u8; 20], [0u8; 20]);
+            for (k, v) in h.iter() {
+                let mut pair = [0u8; 20];
+                mix_digest(&mut pair, k.as_bytes(&mut kb));
+                mix_digest(&mut pair, v.as_bytes(&mut vb));
+                xor_digest(d, &pair);
+            }
+        }
         // Each type's digest is filled in by its module's owner.
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => {}
+        Value::List(_) | Value::Set(_) | Value::ZSet(_) => {}
     }
     if has_expire {
         xor_digest(d, b"!!expire!!");
@@ -136,9 +148,8 @@ pub fn dataset_digest(ks: &Keyspace) -> [u8; 20] {
             let mut d = [0u8; 20];
             mix_digest(&mut d, key);
             xor_object_digest(&mut d, o, db.expires.contains_key(key));
-            for (x, y) in out.iter_mut().zip(d) {
-                *x ^= y;
-            }
+            // xorDigest: the key's digest is hashed once more before it is xored in.
+            xor_digest(&mut out, &d);
         }
     }
     out
