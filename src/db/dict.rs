@@ -980,8 +980,9 @@ fn rng_seed() -> u64 {
     h.finish()
 }
 
-/// A fast per-thread pseudo-random number (splitmix64). Not for secrets.
-fn random_u64() -> u64 {
+/// A fast per-thread pseudo-random number (splitmix64). Not for secrets: it picks random
+/// members (SPOP, SRANDMEMBER, intsets) as Redis's `rand()` does.
+pub fn random_u64() -> u64 {
     thread_local! {
         static STATE: Cell<u64> = Cell::new(rng_seed());
     }

@@ -37,6 +37,7 @@
 
 pub mod dict;
 pub mod hash;
+pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod object;
