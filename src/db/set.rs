@@ -37,6 +37,10 @@ use crate::util::numeric::{fmt_i64, parse_i64};
 /// ("limit to 1G entries due to intset internals").
 pub const MAX_INTSET_ENTRIES_CAP: usize = 1 << 30;
 
+/// 15, Redis's GETFAIR_NUM_ENTRIES: the entries a fair random pick samples,
+/// and so the most rehash steps it does.
+const FAIR_RANDOM_SAMPLE: usize = 15;
+
 /// A set value in one of Redis's two set encodings.
 #[derive(Clone, Debug)]
 pub enum SetValue {
@@ -230,8 +234,34 @@ impl SetValue {
         }
     }
 
+    /// [`SetValue::random`] as Redis's commands pick one: a hash table in
+    /// the middle of a rehash first moves up to 15 buckets along
+    /// (`dictGetSomeKeys` does a rehash step per entry it is asked for), so
+    /// a set only read from still finishes its rehash.
+    pub fn random_mut(&mut self) -> Option<Member<'_>> {
+        self.rehash_steps(FAIR_RANDOM_SAMPLE);
+        self.random()
+    }
+
+    /// [`SetValue::contains`] with the rehash step Redis's `dictFind` does.
+    pub fn contains_mut(&mut self, member: &[u8]) -> bool {
+        self.rehash_steps(1);
+        self.contains(member)
+    }
+
+    /// Moves up to `n` buckets (no more than there are members) of a hash
+    /// table that is rehashing; nothing otherwise.
+    fn rehash_steps(&mut self, n: usize) {
+        if let SetValue::Hashtable(d) = self {
+            if d.is_rehashing() {
+                d.rehash(n.min(d.len()));
+            }
+        }
+    }
+
     /// Removes and returns a random member (SPOP), as an owned string.
     pub fn pop_random(&mut self) -> Option<Vec<u8>> {
+        self.rehash_steps(FAIR_RANDOM_SAMPLE);
         match self {
             SetValue::Intset(s) => {
                 let v = s.random()?;
