@@ -30,6 +30,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod keys;
 pub mod server_cmds;
+pub mod sets;
 pub mod strings;
 
 use std::collections::HashMap;
@@ -165,13 +166,14 @@ pub struct CommandTable {
 }
 
 /// Every family's command list.
-fn families() -> [&'static [CommandSpec]; 5] {
+fn families() -> [&'static [CommandSpec]; 6] {
     [
         connection::COMMANDS,
         config_cmd::COMMANDS,
         strings::COMMANDS,
         keys::COMMANDS,
         server_cmds::COMMANDS,
+        sets::COMMANDS,
     ]
 }
 
