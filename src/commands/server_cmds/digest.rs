@@ -116,8 +116,16 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let mut scratch = [0u8; 20];
             mix_digest(d, s.as_bytes(&mut scratch));
         }
+        // A set's members in any order: each one xored in as a string
+        // (integers of an intset in decimal).
+        Value::Set(set) => {
+            let mut scratch = [0u8; 20];
+            for m in set.iter() {
+                xor_digest(d, m.as_bytes(&mut scratch));
+            }
+        }
         // Each type's digest is filled in by its module's owner.
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => {}
+        Value::List(_) | Value::Hash(_) | Value::ZSet(_) => {}
     }
     if has_expire {
         xor_digest(d, b"!!expire!!");
