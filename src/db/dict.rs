@@ -988,8 +988,8 @@ fn rng_seed() -> u64 {
     h.finish()
 }
 
-/// A fast per-thread pseudo-random number (splitmix64). Not for secrets: the random picks of
-/// HRANDFIELD, SRANDMEMBER and ZRANDMEMBER use it too.
+/// A fast per-thread pseudo-random number (splitmix64). Not for secrets: it picks random
+/// members (HRANDFIELD, SPOP, SRANDMEMBER, ZRANDMEMBER, intsets) as Redis's `rand()` does.
 pub fn random_u64() -> u64 {
     thread_local! {
         static STATE: Cell<u64> = Cell::new(rng_seed());

@@ -225,7 +225,7 @@ impl HashValue {
                     true
                 }
                 None => {
-                    t.insert(field.into(), value.into());
+                    t.insert(field, value.into());
                     false
                 }
             },

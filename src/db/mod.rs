@@ -38,6 +38,7 @@
 pub mod dict;
 pub mod hash;
 pub mod inline_bytes;
+pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod object;

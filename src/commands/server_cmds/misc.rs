@@ -402,7 +402,8 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
         Value::Hash(h) => hash_usage(h, samples),
-        Value::List(_) | Value::Set(_) | Value::ZSet(_) => 16,
+        Value::Set(set) => set_usage(set, samples),
+        Value::List(_) | Value::ZSet(_) => 16,
     });
     match usage {
         None => ctx.null(),
@@ -410,6 +411,30 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             let klen = key.len() as u64;
             let total = u + jemalloc_size(sds_header(klen, true) + klen + 1) + 24;
             ctx.int(total as i64);
+        }
+    }
+}
+
+/// Redis's objectComputeSize for a set: the robj (16) plus the intset
+/// blob's allocation, or plus the dict (56), its bucket arrays (8 per slot)
+/// and the average of the first `samples` members' entries (dictEntry 24 +
+/// sds allocation) times the member count.
+fn set_usage(set: &crate::db::set::SetValue, samples: usize) -> u64 {
+    match set.dict() {
+        None => 16 + jemalloc_size(set.intset().map_or(8, |is| is.as_bytes().len() as u64)),
+        Some(d) => {
+            let (s0, s1) = d.buckets();
+            let base = 16 + 56 + 8 * (s0 + s1) as u64;
+            let (mut elesize, mut n) = (0u64, 0u64);
+            for (k, _) in d.iter().take(samples) {
+                let len = k.len() as u64;
+                elesize += 24 + jemalloc_size(sds_header(len, true) + len + 1);
+                n += 1;
+            }
+            if n == 0 {
+                return base;
+            }
+            (base as f64 + elesize as f64 / n as f64 * d.len() as f64) as u64
         }
     }
 }
