@@ -167,11 +167,8 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     } else {
         0
     };
-    let multi_mem: usize = c
-        .multi_queue
-        .iter()
-        .map(|cmd| cmd.iter().map(|a| a.len()).sum::<usize>())
-        .sum();
+    let multi_mem =
+        c.mstate.mem() + c.watched_keys.len() * std::mem::size_of::<crate::multi::WatchedKey>();
     let chunks = c.reply_chunks();
     // The first reply chunk plays Redis's static buffer `buf` (rbs and its
     // peak rbp, obl); further chunks are its reply list (oll, omem).
@@ -195,7 +192,7 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     };
     let _ = write!(
         out,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -205,9 +202,10 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
         ((now_ms - c.last_interaction_ms) / 1000).max(0),
         flags,
         c.db,
-        c.subscriptions,
-        c.psubscriptions,
-        if c.has_flag(cf::MULTI) { c.multi_queue.len() as i64 } else { -1 },
+        c.pubsub.channels.len(),
+        c.pubsub.patterns.len(),
+        c.pubsub.shard_channels.len(),
+        if c.has_flag(cf::MULTI) { c.mstate.commands.len() as i64 } else { -1 },
         qbuf,
         qbuf_free,
         argv_mem,
