@@ -54,11 +54,6 @@ impl MultiCmd {
     pub fn argv(&self) -> Argv<'_> {
         Argv::new(&self.buf, &self.spans)
     }
-
-    /// Bytes held for the arguments (CLIENT LIST multi-mem).
-    pub fn mem(&self) -> usize {
-        self.buf.capacity() + self.spans.capacity() * std::mem::size_of::<(usize, usize)>()
-    }
 }
 
 /// A client's transaction in progress (Redis's multiState).
@@ -71,14 +66,20 @@ pub struct MultiState {
     /// Union of the complements of the queued commands' flags (EXEC is a
     /// "no STALE" command when one of them lacks STALE).
     pub cmd_inv_flags: u32,
+    /// Argument bytes queued plus a pointer per argument (CLIENT LIST
+    /// multi-mem, Redis's argv_len_sums).
+    pub argv_len_sums: usize,
 }
 
-impl MultiState {
-    /// Memory the queue holds (CLIENT LIST multi-mem).
-    pub fn mem(&self) -> usize {
-        self.commands.iter().map(MultiCmd::mem).sum::<usize>()
-            + self.commands.capacity() * std::mem::size_of::<MultiCmd>()
-    }
+/// Bytes of a list node plus a watchedKey in Redis, counted per WATCHed key.
+const WATCHED_KEY_OVERHEAD: usize = 24 + 32;
+
+/// Redis's multiStateMemOverhead: what a client's transaction and watches
+/// cost (CLIENT LIST tot-mem).
+pub fn mem_overhead(c: &Client) -> usize {
+    c.mstate.argv_len_sums
+        + c.watched_keys.len() * WATCHED_KEY_OVERHEAD
+        + c.mstate.commands.capacity() * std::mem::size_of::<MultiCmd>()
 }
 
 /// A key a client WATCHes.
@@ -156,6 +157,8 @@ pub fn queue_multi_command(c: &mut Client, id: usize, cmd_flags: u32, argv: &Arg
     if c.has_flag(cf::DIRTY_CAS | cf::DIRTY_EXEC) {
         return;
     }
+    let bytes: usize = argv.iter().map(<[u8]>::len).sum();
+    c.mstate.argv_len_sums += bytes + argv.len() * std::mem::size_of::<usize>();
     c.mstate.commands.push(MultiCmd::new(id, argv));
     c.mstate.cmd_flags |= cmd_flags;
     c.mstate.cmd_inv_flags |= !cmd_flags;

@@ -533,6 +533,7 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             truncate(&String::from_utf8_lossy(name), 128),
             args
         );
+        srv.clients[cid].last_cmd = None;
         reject(srv, cid, None, argv, &msg);
         return None;
     };
@@ -555,11 +556,14 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
                     truncate(&sub, 128),
                     parent
                 );
+                srv.clients[cid].last_cmd = None;
                 reject(srv, cid, Some(id), argv, &msg);
                 return None;
             }
         }
     }
+    // CLIENT LIST cmd= names the last command seen, queued or refused.
+    srv.clients[cid].last_cmd = Some(id);
     let spec = srv.commands.specs[id];
     let argc = argv.len() as i32;
     if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {

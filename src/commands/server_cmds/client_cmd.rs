@@ -167,8 +167,7 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     } else {
         0
     };
-    let multi_mem =
-        c.mstate.mem() + c.watched_keys.len() * std::mem::size_of::<crate::multi::WatchedKey>();
+    let multi_mem = c.mstate.argv_len_sums;
     let chunks = c.reply_chunks();
     // The first reply chunk plays Redis's static buffer `buf` (rbs and its
     // peak rbp, obl); further chunks are its reply list (oll, omem).
@@ -176,7 +175,7 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     let obl = if chunks <= 1 { c.reply_bytes } else { 0 };
     let oll = chunks.saturating_sub(1);
     let omem = if oll > 0 { c.reply_memory() } else { 0 };
-    let tot_mem = super::info::client_memory(c) + (argv_mem + multi_mem) as u64;
+    let tot_mem = super::info::client_memory(c) + (argv_mem + crate::multi::mem_overhead(c)) as u64;
     let mut events = String::from("r");
     if c.has_pending_replies() && !is_self {
         events.push('w');
