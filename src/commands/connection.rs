@@ -181,6 +181,9 @@ fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     }
     ctx.srv.ks.dbs.swap(a as usize, b as usize);
+    // Clients blocked on a key the other database holds as a list can now be served.
+    ctx.srv.ks.scan_for_ready_keys(a as usize);
+    ctx.srv.ks.scan_for_ready_keys(b as usize);
     ctx.dirty(1);
     ctx.ok();
 }
