@@ -9,10 +9,10 @@
 //! xor(d, data):  d ^= SHA1(data)            order-insensitive (sets, keys)
 //! mix(d, data):  d = SHA1(d ^ SHA1(data))   order-sensitive (lists, fields)
 //! ```
-//! The dataset digest xors one digest per key, each `mix(key)`,
-//! `mix(type as u32 big-endian)`, `mix(value...)` and `xor("!!expire!!")`
-//! when the key has a TTL; each database with keys first mixes its number
-//! into the result. An empty dataset is 40 zeros. It must never modify or
+//! The dataset digest is `xor(final, d)` of one digest `d` per key, each
+//! `mix(key)`, `mix(type as u32 big-endian)`, `mix(value...)` and
+//! `xor("!!expire!!")` when the key has a TTL; each database with keys first
+//! mixes its number into the result. An empty dataset is 40 zeros. It must never modify or
 //! expire keys: it reads the tables directly.
 
 use crate::db::object::{RObj, Value};
@@ -136,9 +136,8 @@ pub fn dataset_digest(ks: &Keyspace) -> [u8; 20] {
             let mut d = [0u8; 20];
             mix_digest(&mut d, key);
             xor_object_digest(&mut d, o, db.expires.contains_key(key));
-            for (x, y) in out.iter_mut().zip(d) {
-                *x ^= y;
-            }
+            // Redis's xorDigest(final, digest, 20): the key's digest is hashed again.
+            xor_digest(&mut out, &d);
         }
     }
     out
@@ -180,6 +179,18 @@ mod tests {
         assert_eq!(
             hex(&sha1(&million)),
             "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
+        );
+    }
+
+    /// Digests Redis 7.0.15 prints for the same data.
+    #[test]
+    fn matches_redis() {
+        let mut ks = Keyspace::new(16);
+        let s = |v: &str| RObj::new(Value::Str(StrValue::from_bytes(v.as_bytes())), 0);
+        ks.set_key(0, b"foo", s("bar"), false);
+        assert_eq!(
+            hex(&dataset_digest(&ks)),
+            "d2ab4820c1be0580ea28efbfe8bfa1dc05bb802a"
         );
     }
 
