@@ -425,21 +425,27 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     let mark = c.reply_mark();
     c.last_interaction_ms = srv.ks.now_ms;
     commands::process_command(srv, key, argv);
+    account_errors(srv, key);
     let Some(c) = srv.clients.get_mut(key) else {
         return;
     };
-    if !c.errors.is_empty() {
-        for code in c.errors.drain(..) {
-            srv.stat_total_error_replies += 1;
-            *srv.error_stats.entry(code.into()).or_insert(0) += 1;
-        }
-    }
     if c.has_flag(cf::REPLY_OFF | cf::REPLY_SKIP | cf::MASTER) {
         c.reply_rollback(mark);
         c.flags &= !cf::REPLY_SKIP;
     }
     if c.reply_bytes > 0 {
         check_output_buffer_limits(srv, key);
+    }
+}
+
+/// Counts the error replies a client was given (INFO total_error_replies, errorstats).
+pub fn account_errors(srv: &mut Server, key: usize) {
+    let Some(c) = srv.clients.get_mut(key) else {
+        return;
+    };
+    for code in c.errors.drain(..) {
+        srv.stat_total_error_replies += 1;
+        *srv.error_stats.entry(code.into()).or_insert(0) += 1;
     }
 }
 
@@ -558,6 +564,7 @@ pub fn free_client(srv: &mut Server, key: usize) {
     if !srv.clients.contains(key) {
         return;
     }
+    crate::blocked::on_free_client(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());
     c.conn.shutdown();

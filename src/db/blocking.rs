@@ -19,11 +19,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+/// One database's waiters: key → (blocking sequence number → waiter token).
+type Waiters = HashMap<Box<[u8]>, BTreeMap<u64, usize>>;
+
 /// Waiters and ready keys of every database.
 #[derive(Default)]
 pub struct BlockingKeys {
-    /// Per database: key → (blocking sequence number → waiter token).
-    waiters: Vec<HashMap<Box<[u8]>, BTreeMap<u64, usize>>>,
+    /// Per database number.
+    waiters: Vec<Waiters>,
     /// Keys signalled ready, in signal order.
     ready: Vec<(usize, Box<[u8]>)>,
     /// Per database: the keys in `ready`, so each is queued once.
