@@ -344,6 +344,8 @@ fn sds_header(len: u64, allow_type5: bool) -> u64 {
 /// table entry, counted as Redis counts them with jemalloc (a robj is 16
 /// bytes, a dict entry 24, strings live in size-classed sds buffers).
 fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    // Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES; 0 means all.
+    let mut samples: u64 = 5;
     let mut j = 3;
     while j < argv.len() {
         if argv.is(j, "samples") && j + 1 < argv.len() {
@@ -356,7 +358,7 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                     ctx.syntax_error();
                     return;
                 }
-                Some(_) => {}
+                Some(s) => samples = if s == 0 { u64::MAX } else { s as u64 },
             }
             j += 2;
         } else {
@@ -372,7 +374,8 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Value::Str(StrValue::Raw(v)) => {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 16,
+        Value::List(l) => list_usage(l, samples),
+        Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 16,
     });
     match usage {
         None => ctx.null(),
@@ -382,6 +385,33 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             ctx.int(total as i64);
         }
     }
+}
+
+/// Redis's objectComputeSize for a quicklist: the robj (16) and quicklist (40) headers, then
+/// the average of the first `samples` nodes (a 40-byte quicklistNode plus its allocation: the
+/// listpack, the plain element, or an 8-byte LZF header and the compressed bytes) times the
+/// node count.
+fn list_usage(l: &crate::db::list::ListValue, samples: u64) -> u64 {
+    use crate::db::list::NodeRef;
+    let mut elesize = 0u64;
+    let mut sampled = 0u64;
+    for n in l.nodes() {
+        let alloc = match n {
+            NodeRef::Packed(b) | NodeRef::Plain(b) => b.len() as u64,
+            NodeRef::Compressed { lzf, .. } => 8 + lzf.len() as u64,
+        };
+        elesize += 40 + jemalloc_size(alloc);
+        sampled += 1;
+        if sampled >= samples {
+            break;
+        }
+    }
+    let avg = if sampled == 0 {
+        0.0
+    } else {
+        elesize as f64 / sampled as f64
+    };
+    16 + 40 + (avg * l.node_count() as f64) as u64
 }
 
 /// `%.17g`, as Redis prints doubles in replies.
