@@ -29,6 +29,7 @@
 pub mod config_cmd;
 pub mod connection;
 pub mod keys;
+pub mod lists;
 pub mod server_cmds;
 pub mod strings;
 
@@ -165,12 +166,13 @@ pub struct CommandTable {
 }
 
 /// Every family's command list.
-fn families() -> [&'static [CommandSpec]; 5] {
+fn families() -> [&'static [CommandSpec]; 6] {
     [
         connection::COMMANDS,
         config_cmd::COMMANDS,
         strings::COMMANDS,
         keys::COMMANDS,
+        lists::COMMANDS,
         server_cmds::COMMANDS,
     ]
 }
