@@ -310,7 +310,8 @@ fn member_to_vec(m: Member<'_>) -> Vec<u8> {
     m.as_bytes(&mut scratch).to_vec()
 }
 
-/// `max(set-max-intset-entries)` as the conversions read it.
+/// `set-max-intset-entries`, the most members an intset holds before it
+/// becomes a hash table.
 fn max_intset(ctx: &Ctx<'_>) -> usize {
     ctx.srv.config.set_max_intset_entries
 }
