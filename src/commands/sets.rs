@@ -691,7 +691,7 @@ fn srandmember_with_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         picked.expand(size as usize);
         let mut scratch = [0u8; 20];
         for m in set.iter() {
-            picked.insert_new(m.as_bytes(&mut scratch).into(), ());
+            picked.insert_new(m.as_bytes(&mut scratch), ());
         }
         while picked.len() as u64 > count {
             let Some(k) = picked.random_entry().map(|(k, _)| k.to_vec()) else {
@@ -707,7 +707,7 @@ fn srandmember_with_count(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             let Some(m) = set.random_mut() else { break };
             let b = m.as_bytes(&mut scratch);
             if !picked.contains_key(b) {
-                picked.insert_new(b.into(), ());
+                picked.insert_new(b, ());
             }
         }
     }

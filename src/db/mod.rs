@@ -37,6 +37,7 @@
 
 pub mod dict;
 pub mod hash;
+pub mod inline_bytes;
 pub mod intset;
 pub mod list;
 pub mod listpack;
@@ -222,7 +223,7 @@ impl Keyspace {
         d.expires.remove(key);
         if let Some((k, _)) = d.dict.remove(key) {
             self.stats.expired_keys += 1;
-            self.expired.push((db, k));
+            self.expired.push((db, k.into_boxed()));
         }
     }
 
@@ -286,7 +287,7 @@ impl Keyspace {
         match d.dict.get_mut(key) {
             Some(slot) => *slot = obj,
             None => {
-                d.dict.insert(key.into(), obj);
+                d.dict.insert(key, obj);
             }
         }
         if !keep_ttl && !d.expires.is_empty() {
@@ -318,7 +319,7 @@ impl Keyspace {
         } else {
             d.expires.remove(key).map(|(_, t)| t)
         };
-        Some((k, v, ttl))
+        Some((k.into_boxed(), v, ttl))
     }
 
     /// Sets an absolute deadline (ms) on an existing key.
@@ -327,7 +328,7 @@ impl Keyspace {
         if let Some(t) = d.expires.get_mut(key) {
             *t = when_ms;
         } else if d.dict.contains_key(key) {
-            d.expires.insert(key.into(), when_ms);
+            d.expires.insert(key, when_ms);
         }
     }
 

@@ -296,7 +296,7 @@ impl SetValue {
         let mut d = Dict::with_capacity(s.len());
         let mut scratch = [0u8; 20];
         for v in s.iter() {
-            d.insert_new(fmt_i64(v, &mut scratch).into(), ());
+            d.insert_new(fmt_i64(v, &mut scratch), ());
         }
         *self = SetValue::Hashtable(Box::new(d));
     }

@@ -125,6 +125,18 @@ fn serialized_length(o: &RObj) -> u64 {
             let mut scratch = [0u8; 20];
             raw_string_saved_len(s.as_bytes(&mut scratch))
         }
+        // A listpack is saved as one string of its bytes; a hashtable as its size, then each
+        // field and value as a string.
+        Value::Hash(h) => match (h.as_listpack(), h.as_table()) {
+            (Some(lp), _) => rdb_len_size(lp.bytes_len() as u64) + lp.bytes_len() as u64,
+            (None, Some(t)) => {
+                rdb_len_size(t.len() as u64)
+                    + t.iter()
+                        .map(|(k, v)| raw_string_saved_len(k) + raw_string_saved_len(v))
+                        .sum::<u64>()
+            }
+            (None, None) => 0,
+        },
         // A set: an intset is saved as one string (its blob), a hash table
         // as a length then each member as a string.
         Value::Set(set) => match set.intset() {
@@ -139,7 +151,7 @@ fn serialized_length(o: &RObj) -> u64 {
             }
         },
         // The RDB issue computes the other types' serialized length.
-        Value::List(_) | Value::Hash(_) | Value::ZSet(_) => 0,
+        Value::List(_) | Value::ZSet(_) => 0,
     }
 }
 

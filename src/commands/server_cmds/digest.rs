@@ -9,9 +9,9 @@
 //! xor(d, data):  d ^= SHA1(data)            order-insensitive (sets, keys)
 //! mix(d, data):  d = SHA1(d ^ SHA1(data))   order-sensitive (lists, fields)
 //! ```
-//! The dataset digest is `xor(d, digest of key)` for every key, each key's
-//! digest being `mix(key)`, `mix(type as u32 big-endian)`, `mix(value...)`
-//! and `xor("!!expire!!")` when the key has a TTL; each database with keys first mixes its number
+//! The dataset digest xors in (with `xor`) one digest per key, each `mix(key)`,
+//! `mix(type as u32 big-endian)`, `mix(value...)` and `xor("!!expire!!")`
+//! when the key has a TTL; each database with keys first mixes its number
 //! into the result. An empty dataset is 40 zeros. It must never modify or
 //! expire keys: it reads the tables directly.
 
@@ -116,6 +116,18 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let mut scratch = [0u8; 20];
             mix_digest(d, s.as_bytes(&mut scratch));
         }
+        // A hash xors in one digest per pair (xor_digest hashes it first), each a fresh
+        // mix(field) then mix(value), so the order of the pairs does not matter (Redis's
+        // OBJ_HASH arm).
+        Value::Hash(h) => {
+            let (mut kb, mut vb) = ([0u8; 20], [0u8; 20]);
+            for (k, v) in h.iter() {
+                let mut pair = [0u8; 20];
+                mix_digest(&mut pair, k.as_bytes(&mut kb));
+                mix_digest(&mut pair, v.as_bytes(&mut vb));
+                xor_digest(d, &pair);
+            }
+        }
         // A set's members in any order: each one xored in as a string
         // (integers of an intset in decimal).
         Value::Set(set) => {
@@ -125,7 +137,7 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
             }
         }
         // Each type's digest is filled in by its module's owner.
-        Value::List(_) | Value::Hash(_) | Value::ZSet(_) => {}
+        Value::List(_) | Value::ZSet(_) => {}
     }
     if has_expire {
         xor_digest(d, b"!!expire!!");
@@ -144,7 +156,7 @@ pub fn dataset_digest(ks: &Keyspace) -> [u8; 20] {
             let mut d = [0u8; 20];
             mix_digest(&mut d, key);
             xor_object_digest(&mut d, o, db.expires.contains_key(key));
-            // Redis xors in the SHA-1 of each key's digest, not the digest.
+            // xorDigest: the key's digest is hashed once more before it is xored in.
             xor_digest(&mut out, &d);
         }
     }

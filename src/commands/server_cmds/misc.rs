@@ -340,13 +340,39 @@ fn sds_header(len: u64, allow_type5: bool) -> u64 {
     }
 }
 
+/// Redis's objectComputeSize for a hash: a 16-byte robj plus the listpack's allocation, or
+/// for a hashtable the dict struct (56 bytes), 8 bytes per bucket, and per entry a 24-byte
+/// dictEntry and the field's and value's sds buffers, averaged over the first `samples`
+/// entries and scaled to all.
+fn hash_usage(h: &crate::db::hash::HashValue, samples: usize) -> u64 {
+    if let Some(lp) = h.as_listpack() {
+        return 16 + jemalloc_size(lp.bytes_len() as u64);
+    }
+    let Some(t) = h.as_table() else {
+        return 16;
+    };
+    let (b0, b1) = t.buckets();
+    let mut size = 16 + 56 + 8 * (b0 + b1) as u64;
+    let sds = |len: usize| jemalloc_size(sds_header(len as u64, true) + len as u64 + 1);
+    let (mut elesize, mut seen) = (0u64, 0u64);
+    for (k, v) in t.iter().take(samples) {
+        elesize += sds(k.len()) + sds(v.len()) + 24;
+        seen += 1;
+    }
+    if seen > 0 {
+        size += (elesize as f64 / seen as f64 * t.len() as f64) as u64;
+    }
+    size
+}
+
 /// `MEMORY USAGE key [SAMPLES count]`: bytes of the key, its value and its
 /// table entry, counted as Redis counts them with jemalloc (a robj is 16
 /// bytes, a dict entry 24, strings live in size-classed sds buffers).
 fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    // 5, Redis's OBJ_COMPUTE_SIZE_DEF_SAMPLES; SAMPLES 0 means all.
-    let mut samples: usize = 5;
     let mut j = 3;
+    // Elements of an aggregate value measured to estimate the rest (Redis's
+    // OBJ_COMPUTE_SIZE_DEF_SAMPLES, 5); SAMPLES 0 measures all.
+    let mut samples: usize = 5;
     while j < argv.len() {
         if argv.is(j, "samples") && j + 1 < argv.len() {
             match crate::db::object::parse_canonical_i64(argv.get(j + 1)) {
@@ -375,8 +401,9 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Value::Str(StrValue::Raw(v)) => {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
+        Value::Hash(h) => hash_usage(h, samples),
         Value::Set(set) => set_usage(set, samples),
-        Value::List(_) | Value::Hash(_) | Value::ZSet(_) => 16,
+        Value::List(_) | Value::ZSet(_) => 16,
     });
     match usage {
         None => ctx.null(),
