@@ -284,6 +284,11 @@ impl SkipList {
         self.node(n.0).score
     }
 
+    /// Number of levels of node `n` (MEMORY USAGE sizes nodes by it).
+    pub fn node_level(&self, n: NodeId) -> usize {
+        self.node(n.0).levels.len()
+    }
+
     /// (member, score) front to back.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], f64)> + '_ {
         let mut cur = self.first();
