@@ -31,6 +31,7 @@ pub mod connection;
 pub mod keys;
 pub mod server_cmds;
 pub mod strings;
+pub mod zsets;
 
 use std::collections::HashMap;
 use std::ops::Index;
@@ -165,13 +166,14 @@ pub struct CommandTable {
 }
 
 /// Every family's command list.
-fn families() -> [&'static [CommandSpec]; 5] {
+fn families() -> [&'static [CommandSpec]; 6] {
     [
         connection::COMMANDS,
         config_cmd::COMMANDS,
         strings::COMMANDS,
         keys::COMMANDS,
         server_cmds::COMMANDS,
+        zsets::COMMANDS,
     ]
 }
 
