@@ -9,7 +9,7 @@
 //! xor(d, data):  d ^= SHA1(data)            order-insensitive (sets, keys)
 //! mix(d, data):  d = SHA1(d ^ SHA1(data))   order-sensitive (lists, fields)
 //! ```
-//! The dataset digest xors one digest per key, each `mix(key)`,
+//! The dataset digest xors in (as `xor`, so hashed) one digest per key, each `mix(key)`,
 //! `mix(type as u32 big-endian)`, `mix(value...)` and `xor("!!expire!!")`
 //! when the key has a TTL; each database with keys first mixes its number
 //! into the result. An empty dataset is 40 zeros. It must never modify or
@@ -116,8 +116,16 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let mut scratch = [0u8; 20];
             mix_digest(d, s.as_bytes(&mut scratch));
         }
+        // A sorted set xors in one digest per member, each a fresh mix(member) then
+        // mix(score as %.17g), so the encoding and order do not matter (Redis's OBJ_ZSET arm).
+        Value::ZSet(z) => z.for_each(|m, score| {
+            let mut ele = [0u8; 20];
+            mix_digest(&mut ele, m);
+            mix_digest(&mut ele, &crate::util::numeric::g17(score));
+            xor_digest(d, &ele);
+        }),
         // Each type's digest is filled in by its module's owner.
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => {}
+        Value::List(_) | Value::Hash(_) | Value::Set(_) => {}
     }
     if has_expire {
         xor_digest(d, b"!!expire!!");
@@ -136,9 +144,8 @@ pub fn dataset_digest(ks: &Keyspace) -> [u8; 20] {
             let mut d = [0u8; 20];
             mix_digest(&mut d, key);
             xor_object_digest(&mut d, o, db.expires.contains_key(key));
-            for (x, y) in out.iter_mut().zip(d) {
-                *x ^= y;
-            }
+            // Redis's xorDigest: the key's digest is hashed before it is xored in.
+            xor_digest(&mut out, &d);
         }
     }
     out
