@@ -137,8 +137,38 @@ fn serialized_length(o: &RObj) -> u64 {
                 }
             }
         }
+        // A listpack is saved as one string of its bytes; a skiplist as its length, then
+        // each member as a string and its score as 8 binary bytes (RDB_TYPE_ZSET_2).
+        Value::ZSet(z) => match (z.listpack(), z.big()) {
+            (Some(lp), _) => rdb_len_size(lp.bytes_len() as u64) + lp.bytes_len() as u64,
+            (None, Some(b)) => {
+                rdb_len_size(b.zsl.len() as u64)
+                    + b.zsl
+                        .iter()
+                        .map(|(m, _)| rdb_string_len(m) + 8)
+                        .sum::<u64>()
+            }
+            (None, None) => 0,
+        },
         // The RDB issue computes the other types' serialized length.
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 0,
+        Value::List(_) | Value::Hash(_) | Value::Set(_) => 0,
+    }
+}
+
+/// Bytes RDB's rdbSaveRawString writes for `s`: the 1/2/4-byte integer encodings for a
+/// canonical integer of up to 11 bytes that fits 32 bits, else a length prefix and the bytes
+/// (uncompressed, as for strings above).
+fn rdb_string_len(s: &[u8]) -> u64 {
+    let v = if s.len() <= 11 {
+        crate::db::object::parse_canonical_i64(s)
+    } else {
+        None
+    };
+    match v {
+        Some(v) if (i8::MIN as i64..=i8::MAX as i64).contains(&v) => 2,
+        Some(v) if (i16::MIN as i64..=i16::MAX as i64).contains(&v) => 3,
+        Some(v) if (i32::MIN as i64..=i32::MAX as i64).contains(&v) => 5,
+        _ => rdb_len_size(s.len() as u64) + s.len() as u64,
     }
 }
 

@@ -340,11 +340,47 @@ fn sds_header(len: u64, allow_type5: bool) -> u64 {
     }
 }
 
+/// Redis's objectComputeSize for a sorted set: a 16-byte robj plus the listpack's allocation,
+/// or for a skiplist the zset, zskiplist and dict structs (16 + 32 + 56 bytes), 8 bytes per
+/// bucket, the 32-level header node, and per member a 24-byte dictEntry, its sds buffer and
+/// its node (24 bytes + 16 per level), averaged over the first `samples` members and scaled
+/// to all.
+fn zset_usage(z: &crate::db::zset::ZSetValue, samples: usize) -> u64 {
+    if let Some(lp) = z.listpack() {
+        return 16 + jemalloc_size(lp.bytes_len() as u64);
+    }
+    let Some(b) = z.big() else {
+        return 16;
+    };
+    let (b0, b1) = b.dict.buckets();
+    let header = jemalloc_size(24 + 16 * crate::db::skiplist::MAX_LEVEL as u64);
+    let mut size = 16 + 16 + 32 + 56 + 8 * (b0 + b1) as u64 + header;
+    let sds = |len: usize| jemalloc_size(sds_header(len as u64, true) + len as u64 + 1);
+    let (mut elesize, mut seen) = (0u64, 0u64);
+    let mut node = b.zsl.first();
+    while let Some(n) = node {
+        if seen as usize >= samples {
+            break;
+        }
+        let levels = b.zsl.node_level(n) as u64;
+        elesize += sds(b.zsl.ele(n).len()) + 24 + jemalloc_size(24 + 16 * levels);
+        seen += 1;
+        node = b.zsl.next(n);
+    }
+    if seen > 0 {
+        size += (elesize as f64 / seen as f64 * b.dict.len() as f64) as u64;
+    }
+    size
+}
+
 /// `MEMORY USAGE key [SAMPLES count]`: bytes of the key, its value and its
 /// table entry, counted as Redis counts them with jemalloc (a robj is 16
 /// bytes, a dict entry 24, strings live in size-classed sds buffers).
 fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let mut j = 3;
+    // Elements of an aggregate value measured to estimate the rest (Redis's
+    // OBJ_COMPUTE_SIZE_DEF_SAMPLES, 5); SAMPLES 0 measures all.
+    let mut samples: usize = 5;
     while j < argv.len() {
         if argv.is(j, "samples") && j + 1 < argv.len() {
             match crate::db::object::parse_canonical_i64(argv.get(j + 1)) {
@@ -356,7 +392,8 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                     ctx.syntax_error();
                     return;
                 }
-                Some(_) => {}
+                Some(0) => samples = usize::MAX,
+                Some(s) => samples = usize::try_from(s).unwrap_or(usize::MAX),
             }
             j += 2;
         } else {
@@ -372,7 +409,8 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Value::Str(StrValue::Raw(v)) => {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
-        Value::List(_) | Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 16,
+        Value::ZSet(z) => zset_usage(z, samples),
+        Value::List(_) | Value::Hash(_) | Value::Set(_) => 16,
     });
     match usage {
         None => ctx.null(),
