@@ -1124,15 +1124,20 @@ impl<'a> Src<'a> {
     }
 }
 
-/// Whether plain set `s` holds `member`.
+/// Whether plain set `s` holds `member` (an intset compares it as an integer).
 fn set_contains(s: &SetValue, member: &[u8]) -> bool {
-    let _ = (s, member);
-    false
+    s.contains(member)
 }
 
-/// Calls `f` for every member of plain set `s` until it returns false.
-fn set_each(s: &SetValue, f: impl FnMut(&[u8]) -> bool) {
-    let _ = (s, f);
+/// Calls `f` for every member of plain set `s` (integers of an intset in decimal) until it
+/// returns false.
+fn set_each(s: &SetValue, mut f: impl FnMut(&[u8]) -> bool) {
+    let mut scratch = [0u8; 20];
+    for m in s.iter() {
+        if !f(m.as_bytes(&mut scratch)) {
+            return;
+        }
+    }
 }
 
 /// The result being built: a skiplist and dict (Redis's dstzset), with the longest member and
@@ -1147,7 +1152,7 @@ struct Dst {
 impl Dst {
     fn insert(&mut self, member: &[u8], score: f64) {
         self.big.zsl.insert(score, member.into());
-        self.big.dict.insert(member.into(), score);
+        self.big.dict.insert(member, score);
         self.max_member_len = self.max_member_len.max(member.len());
         self.total_member_len += member.len();
     }
@@ -1190,7 +1195,7 @@ fn zdiff_algorithm2(src: &[Src<'_>], dst: &mut Dst) {
         s.each(|m, score| {
             if j == 0 {
                 dst.big.zsl.insert(score, m.into());
-                dst.big.dict.insert(m.into(), score);
+                dst.big.dict.insert(m, score);
                 cardinality += 1;
             } else if dst.remove(m) {
                 cardinality -= 1;
@@ -1426,7 +1431,7 @@ fn zset_op(
                         None => {
                             dst.max_member_len = dst.max_member_len.max(m.len());
                             dst.total_member_len += m.len();
-                            acc.insert(m.into(), score);
+                            acc.insert(m, score);
                         }
                     }
                     true

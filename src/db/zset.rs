@@ -382,7 +382,7 @@ impl ZSetValue {
             Ok(out)
         } else if !flags.xx {
             b.zsl.insert(score, member.into());
-            b.dict.insert(member.into(), score);
+            b.dict.insert(member, score);
             Ok(Added {
                 added: true,
                 score,
