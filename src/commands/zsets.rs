@@ -19,6 +19,7 @@
 use super::flags::*;
 use super::keys::scan::{parse_scan_cursor, parse_scan_options};
 use super::{Argv, CommandSpec, Ctx};
+use crate::blocked::{self, BlockType};
 use crate::client::{flags as cf, Client};
 use crate::db::dict::Dict;
 use crate::db::listpack::Entry;
@@ -27,7 +28,7 @@ use crate::db::skiplist::{LexBound, LexRange, ScoreRange};
 use crate::db::zset::{AddFlags, Big, Limits, Pos, ZSetValue};
 use crate::db::Keyspace;
 use crate::util::glob::string_match;
-use crate::util::numeric::{g17, parse_f64, parse_f64_range_bound, parse_i64, parse_timeout_ms};
+use crate::util::numeric::{g17, parse_f64, parse_f64_range_bound, parse_i64};
 
 /// Redis's NOTIFY_ZSET class letter.
 const NOTIFY_ZSET: u8 = b'z';
@@ -247,22 +248,13 @@ fn stored<'k>(ks: &'k mut Keyspace, db: usize, key: &[u8]) -> Option<&'k mut ZSe
     ks.dbs[db].dict.get_mut(key).and_then(|o| o.as_zset_mut())
 }
 
-/// A key was created holding a sorted set: Redis's dbAdd signals it as ready for clients
-/// blocked on it (BZPOPMIN and friends).
-fn signal_key_as_ready(ctx: &mut Ctx<'_>, db: usize, key: &[u8]) {
-    let _ = (ctx, db, key);
-}
-
-/// Stores `z` at `key` (Redis's setKey: the TTL goes, WATCH is signalled, a new key wakes
-/// blocked clients).
+/// Stores `z` at `key` (Redis's setKey: an expired key goes first, the TTL goes, WATCH is
+/// signalled; a new key is signalled ready for blocked clients by the keyspace, as dbAdd).
 fn store_zset(ctx: &mut Ctx<'_>, db: usize, key: &[u8], z: ZSetValue) {
-    let existed = ctx.ks().lookup_write(db, key).is_some();
+    ctx.ks().lookup_write(db, key);
     ctx.ks()
         .set_key(db, key, RObj::new(Value::ZSet(z), 0), false);
     ctx.signal_modified_key(db, key);
-    if !existed {
-        signal_key_as_ready(ctx, db, key);
-    }
 }
 
 /// Deletes a destination key a store command left empty, as Redis: `del` event and one change
@@ -423,14 +415,14 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, incr_cmd: bool) {
     let (mut added, mut updated, mut processed) = (0usize, 0usize, 0usize);
     let mut score = 0.0;
     let mut nan = false;
-    let created;
     {
         let (ks, c) = ctx.parts();
         let exists = match lookup_write(ks, c, db, key) {
             Err(()) => return,
             Ok(z) => z.is_some(),
         };
-        created = !exists && !flags.xx;
+        // A new key (Redis's dbAdd, which also wakes clients blocked on it).
+        let created = !exists && !flags.xx;
         if created {
             let z = ZSetValue::for_new_key(argv.get(idx + 1).len(), lim);
             ks.set_key(db, key, RObj::new(Value::ZSet(z), 0), false);
@@ -477,9 +469,6 @@ fn zadd_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, incr_cmd: bool) {
         ctx.signal_modified_key(db, key);
         let event = if flags.incr { "zincr" } else { "zadd" };
         ctx.notify_keyspace_event(NOTIFY_ZSET, event, key, db);
-    }
-    if created {
-        signal_key_as_ready(ctx, db, key);
     }
 }
 
@@ -1749,14 +1738,9 @@ fn blocking_zpop(
     count: i64,
     mpop: bool,
 ) {
-    let Some(timeout) = parse_timeout_ms(argv.get(timeout_idx)) else {
-        ctx.err("ERR timeout is not a float or out of range");
+    let Some(timeout) = blocked::timeout_from_arg(ctx, argv.get(timeout_idx)) else {
         return;
     };
-    if timeout < 0 {
-        ctx.err("ERR timeout is negative");
-        return;
-    }
     let db = ctx.db();
     for &key in keys {
         let len = {
@@ -1784,9 +1768,67 @@ fn blocking_zpop(
         }
         return;
     }
-    // Nothing to pop. Until the blocking machinery lands this answers as Redis does for a
-    // client that may not block (CLIENT_DENY_BLOCKING, e.g. inside MULTI): a timeout.
-    ctx.client().add_null_array();
+    // Nothing to pop: a client that may not block (inside MULTI) times out at once.
+    if !blocked::can_block(ctx) {
+        ctx.client().add_null_array();
+        return;
+    }
+    blocked::block_for_keys(ctx, BlockType::ZSet, keys, timeout, argv, serve_zpop);
+}
+
+/// Serves a BZPOPMIN/BZPOPMAX/BZMPOP blocked on `key`, which now holds a sorted set (Redis's
+/// serveClientsBlockedOnSortedSetKey): pops as the command would have, signals and notifies
+/// as ZPOPMIN/ZPOPMAX, and is propagated as `ZPOPMIN|ZPOPMAX key [count]`.
+fn serve_zpop(ctx: &mut Ctx<'_>, argv: &Argv<'_>, key: &[u8]) -> bool {
+    let (end, count, mpop) = if argv.is(0, "bzmpop") {
+        // Arguments that were valid when the client blocked.
+        let Some(n) = parse_i64(argv.get(2)).and_then(|n| usize::try_from(n).ok()) else {
+            return false;
+        };
+        let where_idx = n.saturating_add(3);
+        if where_idx >= argv.len() {
+            return false;
+        }
+        let end = if argv.is(where_idx, "min") {
+            End::Min
+        } else {
+            End::Max
+        };
+        let count = if where_idx + 2 < argv.len() {
+            match parse_i64(argv.get(where_idx + 2)) {
+                Some(c) if c > 0 => c,
+                _ => return false,
+            }
+        } else {
+            1
+        };
+        (end, count, true)
+    } else if argv.is(0, "bzpopmax") {
+        (End::Max, -1, false)
+    } else {
+        (End::Min, -1, false)
+    };
+    let db = ctx.db();
+    let Some(len) = stored(ctx.ks(), db, key).map(|z| z.len()) else {
+        return false;
+    };
+    if len == 0 {
+        return false;
+    }
+    let how = PopReply {
+        emit_key: true,
+        nested: mpop,
+        nil_when_empty: mpop,
+    };
+    generic_zpop(ctx, &[key], end, count, how);
+    ctx.prevent_propagation();
+    if count == -1 {
+        ctx.also_propagate(db, &[end.pop_cmd(), key]);
+    } else {
+        let n = (count as u64).min(len as u64).to_string();
+        ctx.also_propagate(db, &[end.pop_cmd(), key, n.as_bytes()]);
+    }
+    true
 }
 
 // ---------------------------------------------------------------------------------------------
