@@ -35,6 +35,8 @@
 use std::cell::Cell;
 use std::cmp::Ordering;
 
+use super::inline_bytes::InlineBytes;
+
 /// 32 levels, Redis's ZSKIPLIST_MAXLEVEL: enough for 2^64 elements at p = 1/4.
 pub const MAX_LEVEL: usize = 32;
 /// A node goes one level up with probability 1/4 (Redis's ZSKIPLIST_P), as a threshold on a
@@ -69,7 +71,8 @@ struct Level {
 
 #[derive(Clone, Debug)]
 struct Node {
-    ele: Box<[u8]>,
+    /// The member: inline up to 22 bytes, so most nodes are one allocation.
+    ele: InlineBytes,
     score: f64,
     /// The previous node at level 0, NIL for the first.
     backward: u32,
@@ -197,7 +200,7 @@ impl SkipList {
     pub fn new() -> SkipList {
         SkipList {
             nodes: vec![Node {
-                ele: Box::default(),
+                ele: InlineBytes::new(b""),
                 score: 0.0,
                 backward: NIL,
                 levels: vec![
@@ -333,7 +336,7 @@ impl SkipList {
 
     /// Inserts `ele` with `score` (Redis's zslInsert). The caller guarantees the member is not
     /// present and the score is not NaN.
-    pub fn insert(&mut self, score: f64, ele: Box<[u8]>) -> NodeId {
+    pub fn insert(&mut self, score: f64, ele: InlineBytes) -> NodeId {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
         let mut x = HEAD;
@@ -394,7 +397,7 @@ impl SkipList {
 
     /// Unlinks node `x` given the rightmost node before it at each level (zslDeleteNode) and
     /// frees its slot; returns its member.
-    fn delete_node(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> Box<[u8]> {
+    fn delete_node(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> InlineBytes {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             if self.fwd(u, i) == x {
                 let xl = self.nodes[x as usize].levels[i];
@@ -417,7 +420,7 @@ impl SkipList {
         }
         self.len -= 1;
         let node = &mut self.nodes[x as usize];
-        let ele = std::mem::take(&mut node.ele);
+        let ele = std::mem::replace(&mut node.ele, InlineBytes::new(b""));
         node.levels = Box::default();
         self.free.push(x);
         ele
@@ -442,7 +445,7 @@ impl SkipList {
     }
 
     /// Removes (score, ele) (Redis's zslDelete); returns the member's bytes if it was there.
-    pub fn delete(&mut self, score: f64, ele: &[u8]) -> Option<Box<[u8]>> {
+    pub fn delete(&mut self, score: f64, ele: &[u8]) -> Option<InlineBytes> {
         let update = self.find_update(score, ele);
         let x = self.fwd(update[0], 0);
         if x != NIL && self.node(x).score == score && *self.node(x).ele == *ele {
@@ -461,7 +464,7 @@ impl SkipList {
         let x = self.fwd(update[0], 0);
         if x == NIL || self.node(x).score != cur || *self.node(x).ele != *ele {
             // Not there (the caller broke the contract): insert rather than corrupt.
-            return self.insert(new, ele.into());
+            return self.insert(new, InlineBytes::new(ele));
         }
         let back = self.node(x).backward;
         let f = self.fwd(x, 0);
@@ -625,7 +628,7 @@ impl SkipList {
         update: [u32; MAX_LEVEL],
         mut rank: usize,
         mut keep_going: impl FnMut(&[u8], f64, usize) -> bool,
-        mut removed: impl FnMut(Box<[u8]>),
+        mut removed: impl FnMut(InlineBytes),
     ) -> usize {
         let mut n = 0;
         let mut x = self.fwd(update[0], 0);
@@ -648,7 +651,7 @@ impl SkipList {
     pub fn delete_range_by_score(
         &mut self,
         r: &ScoreRange,
-        removed: impl FnMut(Box<[u8]>),
+        removed: impl FnMut(InlineBytes),
     ) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
@@ -670,7 +673,7 @@ impl SkipList {
     pub fn delete_range_by_lex(
         &mut self,
         r: &LexRange<'_>,
-        removed: impl FnMut(Box<[u8]>),
+        removed: impl FnMut(InlineBytes),
     ) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
@@ -693,7 +696,7 @@ impl SkipList {
         &mut self,
         start: usize,
         end: usize,
-        removed: impl FnMut(Box<[u8]>),
+        removed: impl FnMut(InlineBytes),
     ) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut traversed = 0usize;
@@ -738,7 +741,7 @@ impl SkipList {
             let mut n = std::mem::replace(
                 &mut old_nodes[old as usize],
                 Node {
-                    ele: Box::default(),
+                    ele: InlineBytes::new(b""),
                     score: 0.0,
                     backward: NIL,
                     levels: Box::default(),
@@ -766,7 +769,7 @@ impl SkipList {
             assert_eq!(node.backward, prev);
             if prev != NIL {
                 let p = self.node(prev);
-                assert!(p.score < node.score || (p.score == node.score && p.ele < node.ele));
+                assert!(p.score < node.score || (p.score == node.score && *p.ele < *node.ele));
             }
             n += 1;
             prev = x;
@@ -913,10 +916,8 @@ mod tests {
         let mut gone = Vec::new();
         let n = s.delete_range_by_rank(2, 3, |e| gone.push(e));
         assert_eq!(n, 2);
-        assert_eq!(
-            gone,
-            [b"b".to_vec().into_boxed_slice(), b"c".to_vec().into()]
-        );
+        let gone: Vec<Vec<u8>> = gone.into_iter().map(|e| e.into_vec()).collect();
+        assert_eq!(gone, [b"b".to_vec(), b"c".to_vec()]);
         s.check();
         let r = ScoreRange {
             min: 4.0,

@@ -427,9 +427,10 @@ impl ZSetValue {
         };
         let mut it = lp.iter();
         while let (Some(m), Some(s)) = (it.next(), it.next()) {
-            let member = m.to_vec().into_boxed_slice();
+            let mut scratch = [0u8; 20];
+            let member = m.as_bytes(&mut scratch);
             let score = lp_score(s);
-            b.zsl.insert(score, member.clone());
+            b.zsl.insert(score, member.into());
             b.dict.insert(member, score);
         }
         self.enc = Enc::Skiplist(Box::new(b));
