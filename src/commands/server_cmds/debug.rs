@@ -150,8 +150,21 @@ fn serialized_length(o: &RObj) -> u64 {
                         .sum::<u64>()
             }
         },
+        // A listpack is saved as one string of its bytes; a skiplist as its length, then
+        // each member as a string and its score as 8 binary bytes (RDB_TYPE_ZSET_2).
+        Value::ZSet(z) => match (z.listpack(), z.big()) {
+            (Some(lp), _) => rdb_len_size(lp.bytes_len() as u64) + lp.bytes_len() as u64,
+            (None, Some(b)) => {
+                rdb_len_size(b.zsl.len() as u64)
+                    + b.zsl
+                        .iter()
+                        .map(|(m, _)| raw_string_saved_len(m) + 8)
+                        .sum::<u64>()
+            }
+            (None, None) => 0,
+        },
         // The RDB issue computes the other types' serialized length.
-        Value::List(_) | Value::ZSet(_) => 0,
+        Value::List(_) => 0,
     }
 }
 
@@ -341,6 +354,7 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 .get(argv.get(2))
                 .map(|o| match &o.value {
                     Value::Set(s) => s.dict().map(|d| d.stats()),
+                    Value::ZSet(z) => z.big().map(|b| b.dict.stats()),
                     _ => None,
                 });
             match stats {
@@ -408,7 +422,7 @@ fn debug_object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let now_lru = crate::db::lru_clock(crate::db::mstime());
     let line = ctx.srv.ks.dbs[db].dict.get(argv.get(2)).map(|o| {
-        format!(
+        let mut line = format!(
             "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
             o as *const RObj,
             refcount(o),
@@ -416,7 +430,19 @@ fn debug_object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             serialized_length(o),
             o.lru,
             idle_seconds(now_lru, o.lru)
-        )
+        );
+        if let Value::List(l) = &o.value {
+            // As Redis 7.0 appends for a quicklist.
+            let nodes = l.node_count();
+            let avg = l.len() as f64 / nodes as f64;
+            line.push_str(&format!(
+                " ql_nodes:{nodes} ql_avg_node:{avg:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+                l.fill(),
+                u8::from(l.compress_depth() != 0),
+                l.uncompressed_size()
+            ));
+        }
+        line
     });
     match line {
         Some(l) => ctx.status(&l),
