@@ -30,6 +30,7 @@ pub mod db;
 pub mod log;
 pub mod multi;
 pub mod networking;
+pub mod persistence;
 pub mod pubsub;
 pub mod reactor;
 pub mod resp;

@@ -24,7 +24,7 @@ fn main() {
         match first.as_str() {
             "-v" | "--version" => {
                 println!(
-                    "Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=rudis-{RUDIS_VERSION}"
+                    "Redis server v={REDIS_VERSION} sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=rudis-{RUDIS_VERSION}"
                 );
                 return;
             }
@@ -86,6 +86,10 @@ fn main() {
     server.maxclients = maxclients;
     rudis::daemon::show_banner(&server);
     if let Err(msg) = server.init() {
+        serverlog!(Level::Warning, "{msg}");
+        std::process::exit(1);
+    }
+    if let Err(msg) = rudis::persistence::snapshot::load_at_startup(&mut server) {
         serverlog!(Level::Warning, "{msg}");
         std::process::exit(1);
     }

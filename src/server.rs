@@ -119,6 +119,8 @@ pub struct Server {
     pub propagation: crate::commands::PropagationRequest,
     /// State of the server commands: latency monitor, DEBUG knobs, pause.
     pub introspection: crate::commands::server_cmds::Introspection,
+    /// Save and load counters (LASTSAVE, INFO persistence).
+    pub rdb: crate::persistence::snapshot::RdbState,
     /// Reads and writes done on client sockets (INFO total_reads_processed,
     /// total_writes_processed).
     pub stat_total_reads_processed: u64,
@@ -182,6 +184,7 @@ impl Server {
             blocked: Default::default(),
             propagation: Default::default(),
             introspection: crate::commands::server_cmds::Introspection::new(&replid),
+            rdb: Default::default(),
             stat_total_reads_processed: 0,
             stat_total_writes_processed: 0,
             pubsub: Default::default(),

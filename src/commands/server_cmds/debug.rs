@@ -266,7 +266,9 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                     return;
                 }
             }
-            ctx.err("ERR DEBUG RELOAD needs RDB persistence, which this server does not have yet");
+            let has = |w: &str| (2..argc).any(|i| argv.is(i, w));
+            let (merge, noflush, nosave) = (has("merge"), has("noflush"), has("nosave"));
+            super::save::debug_reload(ctx, merge, noflush, nosave);
         }
         ("loadaof", _) => {
             ctx.err("ERR DEBUG LOADAOF needs AOF persistence, which this server does not have yet")

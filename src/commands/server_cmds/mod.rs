@@ -36,6 +36,7 @@ pub mod meta;
 mod meta_table;
 pub mod misc;
 pub mod monitor;
+pub mod save;
 pub mod slowlog_cmd;
 
 use super::flags;
@@ -53,6 +54,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     latency::LATENCY,
     misc::TIME,
     misc::LASTSAVE,
+    save::SAVE,
     misc::SHUTDOWN,
     misc::FUNCTION,
     misc::MEMORY,
