@@ -7,10 +7,18 @@
 //!
 //! # Layout
 //!
-//! Nodes live in one arena (`Vec<Node>`) and link to each other by index, so there is no
-//! `unsafe` and no reference counting. Slot 0 is the header, which has all 32 levels and no
-//! member. A deleted node's slot goes on a free list and is reused by the next insert; when
-//! more than half of the arena is free it is compacted.
+//! Nodes live in one arena of 8-byte cells and link to each other by offset, so there is no
+//! `unsafe` and no reference counting. A node is a record of 3 + L cells for its L levels:
+//!
+//! ```text
+//!   [score bits] [backward | L << 32] [member slot] [forward | span << 32] x L
+//! ```
+//!
+//! so following a link reads the record the search is already at, as `x->level[i]` does in
+//! Redis's node (one cache miss per step, not two). Members live in a side table, read only
+//! when scores tie. Offset 0 is the header, with all 32 levels and no member. A deleted
+//! node's record goes on a free list for its level count and is reused by the next insert of
+//! that height; when more than half of the arena is free it is compacted.
 //!
 //! ```text
 //!  level 2  H ------------------------------> c --------------------> NIL
@@ -61,22 +69,6 @@ impl NodeId {
     pub fn from_index(i: usize) -> NodeId {
         NodeId(i as u32)
     }
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-struct Level {
-    forward: u32,
-    span: u32,
-}
-
-#[derive(Clone, Debug)]
-struct Node {
-    /// The member: inline up to 22 bytes, so most nodes are one allocation.
-    ele: InlineBytes,
-    score: f64,
-    /// The previous node at level 0, NIL for the first.
-    backward: u32,
-    levels: Box<[Level]>,
 }
 
 /// An inclusive or exclusive score interval, Redis's `zrangespec`.
@@ -172,11 +164,22 @@ impl<'a> LexRange<'a> {
     }
 }
 
+/// Cells before a node's levels: score, backward and level count, member slot.
+const HDR: usize = 3;
+
 /// A skiplist of (score, member) with spans: see the module doc.
 #[derive(Clone, Debug)]
 pub struct SkipList {
-    nodes: Vec<Node>,
-    free: Vec<u32>,
+    /// Node records (see the module doc).
+    cells: Vec<u64>,
+    /// Members, by the slot in their record's third cell; slot 0 is the header's (empty).
+    eles: Vec<InlineBytes>,
+    /// Offsets of free records, by level count (index 1..=32); empty until a node is freed.
+    free: Vec<Vec<u32>>,
+    /// Free member slots.
+    free_eles: Vec<u32>,
+    /// Cells held by free records.
+    free_cells: usize,
     tail: u32,
     len: usize,
     /// Levels in use (1..=32).
@@ -189,30 +192,20 @@ impl Default for SkipList {
     }
 }
 
-/// True when (score, ele) of `n` sorts before (score, ele).
-#[inline]
-fn node_before(n: &Node, score: f64, ele: &[u8]) -> bool {
-    n.score < score || (n.score == score && *n.ele < *ele)
-}
-
 impl SkipList {
     /// An empty skiplist (Redis's zslCreate): just the header.
     pub fn new() -> SkipList {
+        let mut cells = vec![0u64; HDR + MAX_LEVEL];
+        cells[1] = u64::from(NIL) | (MAX_LEVEL as u64) << 32;
+        for c in &mut cells[HDR..] {
+            *c = u64::from(NIL);
+        }
         SkipList {
-            nodes: vec![Node {
-                ele: InlineBytes::new(b""),
-                score: 0.0,
-                backward: NIL,
-                levels: vec![
-                    Level {
-                        forward: NIL,
-                        span: 0
-                    };
-                    MAX_LEVEL
-                ]
-                .into_boxed_slice(),
-            }],
+            cells,
+            eles: vec![InlineBytes::new(b"")],
             free: Vec::new(),
+            free_eles: Vec::new(),
+            free_cells: 0,
             tail: NIL,
             len: 0,
             level: 1,
@@ -232,29 +225,63 @@ impl SkipList {
         self.level
     }
 
-    /// Slots of the node arena, live or free (for tests and MEMORY USAGE).
-    pub fn arena_slots(&self) -> usize {
-        self.nodes.len()
+    /// Cells of the arena, live or free (for tests).
+    pub fn arena_cells(&self) -> usize {
+        self.cells.len()
+    }
+
+    #[inline]
+    fn score_of(&self, x: u32) -> f64 {
+        f64::from_bits(self.cells[x as usize])
+    }
+
+    #[inline]
+    fn backward(&self, x: u32) -> u32 {
+        self.cells[x as usize + 1] as u32
+    }
+
+    #[inline]
+    fn set_backward(&mut self, x: u32, b: u32) {
+        let c = &mut self.cells[x as usize + 1];
+        *c = (*c & !u64::from(u32::MAX)) | u64::from(b);
+    }
+
+    #[inline]
+    fn levels_of(&self, x: u32) -> usize {
+        (self.cells[x as usize + 1] >> 32) as usize
+    }
+
+    #[inline]
+    fn ele_of(&self, x: u32) -> &[u8] {
+        &self.eles[self.cells[x as usize + 2] as usize]
     }
 
     #[inline]
     fn fwd(&self, x: u32, i: usize) -> u32 {
-        self.nodes[x as usize].levels[i].forward
+        self.cells[x as usize + HDR + i] as u32
     }
 
     #[inline]
     fn span(&self, x: u32, i: usize) -> u32 {
-        self.nodes[x as usize].levels[i].span
+        (self.cells[x as usize + HDR + i] >> 32) as u32
     }
 
     #[inline]
-    fn lvl_mut(&mut self, x: u32, i: usize) -> &mut Level {
-        &mut self.nodes[x as usize].levels[i]
+    fn set_link(&mut self, x: u32, i: usize, forward: u32, span: u32) {
+        self.cells[x as usize + HDR + i] = u64::from(forward) | u64::from(span) << 32;
     }
 
     #[inline]
-    fn node(&self, x: u32) -> &Node {
-        &self.nodes[x as usize]
+    fn set_span(&mut self, x: u32, i: usize, span: u32) {
+        let f = self.fwd(x, i);
+        self.set_link(x, i, f, span);
+    }
+
+    /// True when node `x` sorts before (score, ele): scores first, members only on a tie.
+    #[inline]
+    fn before(&self, x: u32, score: f64, ele: &[u8]) -> bool {
+        let s = self.score_of(x);
+        s < score || (s == score && self.ele_of(x) < ele)
     }
 
     fn some(x: u32) -> Option<NodeId> {
@@ -276,20 +303,20 @@ impl SkipList {
     }
 
     pub fn prev(&self, n: NodeId) -> Option<NodeId> {
-        Self::some(self.node(n.0).backward)
+        Self::some(self.backward(n.0))
     }
 
     pub fn ele(&self, n: NodeId) -> &[u8] {
-        &self.node(n.0).ele
+        self.ele_of(n.0)
     }
 
     pub fn score(&self, n: NodeId) -> f64 {
-        self.node(n.0).score
+        self.score_of(n.0)
     }
 
     /// Number of levels of node `n` (MEMORY USAGE sizes nodes by it).
     pub fn node_level(&self, n: NodeId) -> usize {
-        self.node(n.0).levels.len()
+        self.levels_of(n.0)
     }
 
     /// (member, score) front to back.
@@ -321,17 +348,48 @@ impl SkipList {
         level
     }
 
-    fn alloc(&mut self, node: Node) -> u32 {
-        match self.free.pop() {
-            Some(slot) => {
-                self.nodes[slot as usize] = node;
-                slot
+    /// A record for a node of `levels` levels holding (score, ele), unlinked: a free one of
+    /// that height if any, else new cells at the end.
+    fn alloc(&mut self, levels: usize, score: f64, ele: InlineBytes) -> u32 {
+        let slot = match self.free_eles.pop() {
+            Some(s) => {
+                self.eles[s as usize] = ele;
+                s
             }
             None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
+                self.eles.push(ele);
+                (self.eles.len() - 1) as u32
             }
+        };
+        let x = match self.free.get_mut(levels).and_then(|f| f.pop()) {
+            Some(x) => {
+                self.free_cells -= HDR + levels;
+                x as usize
+            }
+            None => {
+                let x = self.cells.len();
+                self.cells.resize(x + HDR + levels, 0);
+                x
+            }
+        };
+        self.cells[x] = score.to_bits();
+        self.cells[x + 1] = u64::from(NIL) | (levels as u64) << 32;
+        self.cells[x + 2] = u64::from(slot);
+        x as u32
+    }
+
+    /// Frees node `x`'s record and member slot; returns its member.
+    fn release(&mut self, x: u32) -> InlineBytes {
+        let levels = self.levels_of(x);
+        let slot = self.cells[x as usize + 2] as u32;
+        let ele = std::mem::replace(&mut self.eles[slot as usize], InlineBytes::new(b""));
+        self.free_eles.push(slot);
+        if self.free.is_empty() {
+            self.free = vec![Vec::new(); MAX_LEVEL + 1];
         }
+        self.free[levels].push(x);
+        self.free_cells += HDR + levels;
+        ele
     }
 
     /// Inserts `ele` with `score` (Redis's zslInsert). The caller guarantees the member is not
@@ -344,7 +402,7 @@ impl SkipList {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && node_before(self.node(f), score, &ele) {
+                if f != NIL && self.before(f, score, &ele) {
                     rank[i] += self.span(x, i);
                     x = f;
                 } else {
@@ -358,36 +416,26 @@ impl SkipList {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.lvl_mut(HEAD, i).span = self.len as u32;
+                self.set_span(HEAD, i, self.len as u32);
             }
             self.level = level;
         }
-        let id = self.alloc(Node {
-            ele,
-            score,
-            backward: NIL,
-            levels: vec![Level::default(); level].into_boxed_slice(),
-        });
+        let id = self.alloc(level, score, ele);
         for i in 0..level {
             let u = update[i];
-            let ul = self.nodes[u as usize].levels[i];
             let crossed = rank[0] - rank[i];
-            *self.lvl_mut(id, i) = Level {
-                forward: ul.forward,
-                span: ul.span - crossed,
-            };
-            *self.lvl_mut(u, i) = Level {
-                forward: id,
-                span: crossed + 1,
-            };
+            let (uf, us) = (self.fwd(u, i), self.span(u, i));
+            self.set_link(id, i, uf, us - crossed);
+            self.set_link(u, i, id, crossed + 1);
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.lvl_mut(u, i).span += 1;
+            let sp = self.span(u, i);
+            self.set_span(u, i, sp + 1);
         }
-        self.nodes[id as usize].backward = if update[0] == HEAD { NIL } else { update[0] };
+        self.set_backward(id, if update[0] == HEAD { NIL } else { update[0] });
         let f = self.fwd(id, 0);
         if f != NIL {
-            self.nodes[f as usize].backward = id;
+            self.set_backward(f, id);
         } else {
             self.tail = id;
         }
@@ -400,18 +448,18 @@ impl SkipList {
     fn delete_node(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> InlineBytes {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             if self.fwd(u, i) == x {
-                let xl = self.nodes[x as usize].levels[i];
-                let ul = self.lvl_mut(u, i);
-                ul.span = ul.span + xl.span - 1;
-                ul.forward = xl.forward;
+                let span = self.span(u, i) + self.span(x, i) - 1;
+                let f = self.fwd(x, i);
+                self.set_link(u, i, f, span);
             } else {
-                self.lvl_mut(u, i).span -= 1;
+                let sp = self.span(u, i);
+                self.set_span(u, i, sp - 1);
             }
         }
-        let back = self.node(x).backward;
+        let back = self.backward(x);
         let f = self.fwd(x, 0);
         if f != NIL {
-            self.nodes[f as usize].backward = back;
+            self.set_backward(f, back);
         } else {
             self.tail = back;
         }
@@ -419,11 +467,7 @@ impl SkipList {
             self.level -= 1;
         }
         self.len -= 1;
-        let node = &mut self.nodes[x as usize];
-        let ele = std::mem::replace(&mut node.ele, InlineBytes::new(b""));
-        node.levels = Box::default();
-        self.free.push(x);
-        ele
+        self.release(x)
     }
 
     /// The rightmost node before (score, ele) at every level.
@@ -433,7 +477,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && node_before(self.node(f), score, ele) {
+                if f != NIL && self.before(f, score, ele) {
                     x = f;
                 } else {
                     break;
@@ -448,7 +492,7 @@ impl SkipList {
     pub fn delete(&mut self, score: f64, ele: &[u8]) -> Option<InlineBytes> {
         let update = self.find_update(score, ele);
         let x = self.fwd(update[0], 0);
-        if x != NIL && self.node(x).score == score && *self.node(x).ele == *ele {
+        if x != NIL && self.score_of(x) == score && self.ele_of(x) == ele {
             let e = self.delete_node(x, &update);
             self.maybe_compact();
             Some(e)
@@ -462,14 +506,14 @@ impl SkipList {
     pub fn update_score(&mut self, cur: f64, ele: &[u8], new: f64) -> NodeId {
         let update = self.find_update(cur, ele);
         let x = self.fwd(update[0], 0);
-        if x == NIL || self.node(x).score != cur || *self.node(x).ele != *ele {
+        if x == NIL || self.score_of(x) != cur || self.ele_of(x) != ele {
             // Not there (the caller broke the contract): insert rather than corrupt.
             return self.insert(new, InlineBytes::new(ele));
         }
-        let back = self.node(x).backward;
+        let back = self.backward(x);
         let f = self.fwd(x, 0);
-        if (back == NIL || self.node(back).score < new) && (f == NIL || self.node(f).score > new) {
-            self.nodes[x as usize].score = new;
+        if (back == NIL || self.score_of(back) < new) && (f == NIL || self.score_of(f) > new) {
+            self.cells[x as usize] = new.to_bits();
             return NodeId(x);
         }
         let e = self.delete_node(x, &update);
@@ -484,8 +528,8 @@ impl SkipList {
             loop {
                 let f = self.fwd(x, i);
                 if f != NIL && {
-                    let n = self.node(f);
-                    n.score < score || (n.score == score && *n.ele <= *ele)
+                    let s = self.score_of(f);
+                    s < score || (s == score && self.ele_of(f) <= ele)
                 } {
                     rank += self.span(x, i) as usize;
                     x = f;
@@ -493,7 +537,7 @@ impl SkipList {
                     break;
                 }
             }
-            if x != HEAD && self.node(x).score == score && *self.node(x).ele == *ele {
+            if x != HEAD && self.score_of(x) == score && self.ele_of(x) == ele {
                 return rank;
             }
         }
@@ -541,7 +585,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(self.node(f).score) {
+                if f != NIL && !r.gte_min(self.score_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -549,7 +593,7 @@ impl SkipList {
             }
         }
         let x = self.fwd(x, 0);
-        (x != NIL && r.lte_max(self.node(x).score)).then_some(NodeId(x))
+        (x != NIL && r.lte_max(self.score_of(x))).then_some(NodeId(x))
     }
 
     /// The last node in `r` (Redis's zslLastInRange).
@@ -561,14 +605,14 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && r.lte_max(self.node(f).score) {
+                if f != NIL && r.lte_max(self.score_of(f)) {
                     x = f;
                 } else {
                     break;
                 }
             }
         }
-        (x != HEAD && r.gte_min(self.node(x).score)).then_some(NodeId(x))
+        (x != HEAD && r.gte_min(self.score_of(x))).then_some(NodeId(x))
     }
 
     /// Whether some element may be in `r` (Redis's zslIsInLexRange).
@@ -591,7 +635,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(&self.node(f).ele) {
+                if f != NIL && !r.gte_min(self.ele_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -599,7 +643,7 @@ impl SkipList {
             }
         }
         let x = self.fwd(x, 0);
-        (x != NIL && r.lte_max(&self.node(x).ele)).then_some(NodeId(x))
+        (x != NIL && r.lte_max(self.ele_of(x))).then_some(NodeId(x))
     }
 
     /// The last node in `r` (Redis's zslLastInLexRange).
@@ -611,14 +655,14 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && r.lte_max(&self.node(f).ele) {
+                if f != NIL && r.lte_max(self.ele_of(f)) {
                     x = f;
                 } else {
                     break;
                 }
             }
         }
-        (x != HEAD && r.gte_min(&self.node(x).ele)).then_some(NodeId(x))
+        (x != HEAD && r.gte_min(self.ele_of(x))).then_some(NodeId(x))
     }
 
     /// Deletes the run of nodes that starts after the `update` path, while `keep_going` holds
@@ -634,8 +678,7 @@ impl SkipList {
         let mut x = self.fwd(update[0], 0);
         while x != NIL {
             rank += 1;
-            let node = self.node(x);
-            if !keep_going(&node.ele, node.score, rank) {
+            if !keep_going(self.ele_of(x), self.score_of(x), rank) {
                 break;
             }
             let next = self.fwd(x, 0);
@@ -658,7 +701,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(self.node(f).score) {
+                if f != NIL && !r.gte_min(self.score_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -680,7 +723,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(&self.node(f).ele) {
+                if f != NIL && !r.gte_min(self.ele_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -716,14 +759,14 @@ impl SkipList {
         self.delete_run(update, traversed, |_, _, rank| rank <= end, removed)
     }
 
-    /// Rebuilds the arena without free slots once more than half of it is free, so a zset
+    /// Rebuilds the arena without free records once more than half of it is free, so a zset
     /// that shrank gives its memory back. Node handles change: only called at the end of an
     /// operation.
     fn maybe_compact(&mut self) {
-        if self.free.len() < 64 || self.free.len() <= self.len {
+        let live = self.cells.len() - self.free_cells;
+        if self.free_cells < 4096 || self.free_cells <= live {
             return;
         }
-        let mut map = vec![NIL; self.nodes.len()];
         let mut order = Vec::with_capacity(self.len + 1);
         order.push(HEAD);
         let mut x = self.fwd(HEAD, 0);
@@ -731,31 +774,36 @@ impl SkipList {
             order.push(x);
             x = self.fwd(x, 0);
         }
-        for (new, &old) in order.iter().enumerate() {
-            map[old as usize] = new as u32;
+        // New offsets, in list order.
+        let mut map = vec![NIL; self.cells.len()];
+        let mut off = 0usize;
+        for &x in &order {
+            map[x as usize] = off as u32;
+            off += HDR + self.levels_of(x);
         }
         let remap = |v: u32| if v == NIL { NIL } else { map[v as usize] };
-        let mut old_nodes = std::mem::take(&mut self.nodes);
-        let mut nodes = Vec::with_capacity(order.len());
-        for &old in &order {
-            let mut n = std::mem::replace(
-                &mut old_nodes[old as usize],
-                Node {
-                    ele: InlineBytes::new(b""),
-                    score: 0.0,
-                    backward: NIL,
-                    levels: Box::default(),
-                },
-            );
-            n.backward = remap(n.backward);
-            for l in n.levels.iter_mut() {
-                l.forward = remap(l.forward);
+        let mut cells = Vec::with_capacity(off);
+        let mut eles = Vec::with_capacity(order.len());
+        for (k, &x) in order.iter().enumerate() {
+            let levels = self.levels_of(x);
+            let slot = self.cells[x as usize + 2] as usize;
+            eles.push(std::mem::replace(
+                &mut self.eles[slot],
+                InlineBytes::new(b""),
+            ));
+            cells.push(self.cells[x as usize]);
+            cells.push(u64::from(remap(self.backward(x))) | (levels as u64) << 32);
+            cells.push(k as u64);
+            for i in 0..levels {
+                cells.push(u64::from(remap(self.fwd(x, i))) | u64::from(self.span(x, i)) << 32);
             }
-            nodes.push(n);
         }
-        self.nodes = nodes;
         self.tail = remap(self.tail);
+        self.cells = cells;
+        self.eles = eles;
         self.free = Vec::new();
+        self.free_eles = Vec::new();
+        self.free_cells = 0;
     }
 
     /// Checks every invariant (spans, backward links, order, tail, length); for tests.
@@ -765,11 +813,10 @@ impl SkipList {
         let mut prev = NIL;
         let mut x = self.fwd(HEAD, 0);
         while x != NIL {
-            let node = self.node(x);
-            assert_eq!(node.backward, prev);
+            assert_eq!(self.backward(x), prev);
             if prev != NIL {
-                let p = self.node(prev);
-                assert!(p.score < node.score || (p.score == node.score && *p.ele < *node.ele));
+                let (ps, s) = (self.score_of(prev), self.score_of(x));
+                assert!(ps < s || (ps == s && self.ele_of(prev) < self.ele_of(x)));
             }
             n += 1;
             prev = x;
@@ -788,7 +835,7 @@ impl SkipList {
                     assert_eq!(rank + span, self.len, "level {i} tail span");
                     break;
                 }
-                let frank = self.rank(self.node(f).score, &self.node(f).ele);
+                let frank = self.rank(self.score_of(f), self.ele_of(f));
                 assert_eq!(rank + span, frank, "level {i}");
                 rank = frank;
                 x = f;
@@ -970,6 +1017,35 @@ mod tests {
         let n = s.len();
         assert_eq!(s.delete_range_by_rank(1, n - 3, |_| {}), n - 3);
         s.check();
-        assert!(s.arena_slots() <= 2 * s.len() + 65);
+    }
+
+    #[test]
+    fn freed_records_are_reused_and_the_arena_compacts() {
+        let mut s = SkipList::new();
+        for i in 0..5000u32 {
+            s.insert(f64::from(i), format!("m{i}").as_bytes().into());
+        }
+        let full = s.arena_cells();
+        // Delete and insert a few: records are reused, the arena does not grow much.
+        for i in 0..100u32 {
+            assert!(s.delete(f64::from(i), format!("m{i}").as_bytes()).is_some());
+        }
+        for i in 0..100u32 {
+            s.insert(f64::from(i) + 0.5, format!("n{i}").as_bytes().into());
+        }
+        assert!(s.arena_cells() < full + 100 * (HDR + MAX_LEVEL));
+        s.check();
+        // Most of it goes: the arena shrinks to what is left.
+        assert_eq!(s.delete_range_by_rank(1, 4990, |_| {}), 4990);
+        s.check();
+        assert_eq!(s.len(), 10);
+        assert!(s.arena_cells() <= HDR + MAX_LEVEL + 10 * (HDR + MAX_LEVEL));
+        let left: Vec<Vec<u8>> = s.iter().map(|(e, _)| e.to_vec()).collect();
+        assert_eq!(left.len(), 10);
+        assert_eq!(left[9], b"m4999");
+        assert_eq!(s.rank(4999.0, b"m4999"), 10);
+        s.insert(-1.0, b"first".as_slice().into());
+        s.check();
+        assert_eq!(s.ele(s.first().unwrap()), b"first");
     }
 }
