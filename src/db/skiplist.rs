@@ -7,18 +7,23 @@
 //!
 //! # Layout
 //!
-//! Nodes live in one arena of 8-byte cells and link to each other by offset, so there is no
-//! `unsafe` and no reference counting. A node is a record of 3 + L cells for its L levels:
+//! Nodes live in one byte arena and link to each other by offset, so there is no `unsafe` and
+//! no reference counting. A node is one record, 8-byte aligned, holding everything Redis's
+//! `zskiplistNode` and the member's sds hold:
 //!
 //! ```text
-//!   [score bits] [backward | L << 32] [member slot] [forward | span << 32] x L
+//!   score f64 | backward u32 | member length u32 | height L u8 | L x (forward u32, span u32) | member
+//!   8           4              4                   1              8 x L                        len
 //! ```
 //!
-//! so following a link reads the record the search is already at, as `x->level[i]` does in
-//! Redis's node (one cache miss per step, not two). Members live in a side table, read only
-//! when scores tie. Offset 0 is the header, with all 32 levels and no member. A deleted
-//! node's record goes on a free list for its level count and is reused by the next insert of
-//! that height; when more than half of the arena is free it is compacted.
+//! so following a link reads the record the search is already at (Redis's inline
+//! `x->level[i]`, one cache miss per step), and a tie on the score compares member bytes from
+//! the same record. A node of height 1 with a 10-byte member is 40 bytes, where Redis spends a
+//! 48-byte node and a 16-byte sds. Offsets count 8-byte units (u32: 32 GiB of records). The
+//! header is the record at offset 0, with all 32 levels and no member. A deleted node's record
+//! goes on a free list for its size and is reused by the next node of that size; a node whose
+//! score changes keeps its record and is relinked; when more than half of the arena is free it
+//! is compacted.
 //!
 //! ```text
 //!  level 2  H ------------------------------> c --------------------> NIL
@@ -42,8 +47,6 @@
 
 use std::cell::Cell;
 use std::cmp::Ordering;
-
-use super::inline_bytes::InlineBytes;
 
 /// 32 levels, Redis's ZSKIPLIST_MAXLEVEL: enough for 2^64 elements at p = 1/4.
 pub const MAX_LEVEL: usize = 32;
@@ -164,22 +167,29 @@ impl<'a> LexRange<'a> {
     }
 }
 
-/// Cells before a node's levels: score, backward and level count, member slot.
-const HDR: usize = 3;
+/// Bytes before a node's levels: score, backward, member length, height.
+const HDR: usize = 17;
+/// Bytes per level: forward, span.
+const LEVEL: usize = 8;
+/// Records are aligned to (and offsets count) this many bytes.
+const UNIT: usize = 8;
+/// Free lists are kept for records up to this many units; bigger ones wait for compaction.
+const MAX_FREE_UNITS: usize = 64;
+
+/// Units of a record of `levels` levels and a `len`-byte member.
+fn record_units(levels: usize, len: usize) -> usize {
+    (HDR + LEVEL * levels + len).div_ceil(UNIT)
+}
 
 /// A skiplist of (score, member) with spans: see the module doc.
 #[derive(Clone, Debug)]
 pub struct SkipList {
     /// Node records (see the module doc).
-    cells: Vec<u64>,
-    /// Members, by the slot in their record's third cell; slot 0 is the header's (empty).
-    eles: Vec<InlineBytes>,
-    /// Offsets of free records, by level count (index 1..=32); empty until a node is freed.
+    buf: Vec<u8>,
+    /// Offsets of free records by size in units (index < 64); empty until a node is freed.
     free: Vec<Vec<u32>>,
-    /// Free member slots.
-    free_eles: Vec<u32>,
-    /// Cells held by free records.
-    free_cells: usize,
+    /// Units held by free records.
+    free_units: usize,
     tail: u32,
     len: usize,
     /// Levels in use (1..=32).
@@ -195,21 +205,19 @@ impl Default for SkipList {
 impl SkipList {
     /// An empty skiplist (Redis's zslCreate): just the header.
     pub fn new() -> SkipList {
-        let mut cells = vec![0u64; HDR + MAX_LEVEL];
-        cells[1] = u64::from(NIL) | (MAX_LEVEL as u64) << 32;
-        for c in &mut cells[HDR..] {
-            *c = u64::from(NIL);
-        }
-        SkipList {
-            cells,
-            eles: vec![InlineBytes::new(b"")],
+        let mut s = SkipList {
+            buf: Vec::new(),
             free: Vec::new(),
-            free_eles: Vec::new(),
-            free_cells: 0,
+            free_units: 0,
             tail: NIL,
             len: 0,
             level: 1,
+        };
+        let h = s.alloc(MAX_LEVEL, 0.0, b"");
+        for i in 0..MAX_LEVEL {
+            s.set_link(h, i, NIL, 0);
         }
+        s
     }
 
     pub fn len(&self) -> usize {
@@ -225,56 +233,82 @@ impl SkipList {
         self.level
     }
 
-    /// Cells of the arena, live or free (for tests).
-    pub fn arena_cells(&self) -> usize {
-        self.cells.len()
+    /// Bytes of the arena, live or free (for tests and MEMORY USAGE).
+    pub fn arena_bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    #[inline]
+    fn rd32(&self, at: usize) -> u32 {
+        let b = &self.buf[at..at + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+
+    #[inline]
+    fn wr32(&mut self, at: usize, v: u32) {
+        self.buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
 
     #[inline]
     fn score_of(&self, x: u32) -> f64 {
-        f64::from_bits(self.cells[x as usize])
+        let at = x as usize * UNIT;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.buf[at..at + 8]);
+        f64::from_le_bytes(b)
+    }
+
+    #[inline]
+    fn set_score(&mut self, x: u32, score: f64) {
+        let at = x as usize * UNIT;
+        self.buf[at..at + 8].copy_from_slice(&score.to_le_bytes());
     }
 
     #[inline]
     fn backward(&self, x: u32) -> u32 {
-        self.cells[x as usize + 1] as u32
+        self.rd32(x as usize * UNIT + 8)
     }
 
     #[inline]
     fn set_backward(&mut self, x: u32, b: u32) {
-        let c = &mut self.cells[x as usize + 1];
-        *c = (*c & !u64::from(u32::MAX)) | u64::from(b);
+        self.wr32(x as usize * UNIT + 8, b);
+    }
+
+    #[inline]
+    fn ele_len(&self, x: u32) -> usize {
+        self.rd32(x as usize * UNIT + 12) as usize
     }
 
     #[inline]
     fn levels_of(&self, x: u32) -> usize {
-        (self.cells[x as usize + 1] >> 32) as usize
+        self.buf[x as usize * UNIT + 16] as usize
     }
 
     #[inline]
     fn ele_of(&self, x: u32) -> &[u8] {
-        &self.eles[self.cells[x as usize + 2] as usize]
+        let at = x as usize * UNIT + HDR + LEVEL * self.levels_of(x);
+        &self.buf[at..at + self.ele_len(x)]
     }
 
     #[inline]
     fn fwd(&self, x: u32, i: usize) -> u32 {
-        self.cells[x as usize + HDR + i] as u32
+        self.rd32(x as usize * UNIT + HDR + LEVEL * i)
     }
 
     #[inline]
     fn span(&self, x: u32, i: usize) -> u32 {
-        (self.cells[x as usize + HDR + i] >> 32) as u32
+        self.rd32(x as usize * UNIT + HDR + LEVEL * i + 4)
     }
 
     #[inline]
     fn set_link(&mut self, x: u32, i: usize, forward: u32, span: u32) {
-        self.cells[x as usize + HDR + i] = u64::from(forward) | u64::from(span) << 32;
+        let at = x as usize * UNIT + HDR + LEVEL * i;
+        self.wr32(at, forward);
+        self.wr32(at + 4, span);
     }
 
     #[inline]
     fn set_span(&mut self, x: u32, i: usize, span: u32) {
-        let f = self.fwd(x, i);
-        self.set_link(x, i, f, span);
+        self.wr32(x as usize * UNIT + HDR + LEVEL * i + 4, span);
     }
 
     /// True when node `x` sorts before (score, ele): scores first, members only on a tie.
@@ -349,69 +383,79 @@ impl SkipList {
     }
 
     /// A record for a node of `levels` levels holding (score, ele), unlinked: a free one of
-    /// that height if any, else new cells at the end.
-    fn alloc(&mut self, levels: usize, score: f64, ele: InlineBytes) -> u32 {
-        let slot = match self.free_eles.pop() {
-            Some(s) => {
-                self.eles[s as usize] = ele;
-                s
-            }
-            None => {
-                self.eles.push(ele);
-                (self.eles.len() - 1) as u32
-            }
-        };
-        let x = match self.free.get_mut(levels).and_then(|f| f.pop()) {
+    /// that size if any, else new bytes at the end (growing the arena by at most a quarter, so
+    /// little of it sits unused).
+    fn alloc(&mut self, levels: usize, score: f64, ele: &[u8]) -> u32 {
+        let units = record_units(levels, ele.len());
+        let x = match self.free.get_mut(units).and_then(|f| f.pop()) {
             Some(x) => {
-                self.free_cells -= HDR + levels;
+                self.free_units -= units;
                 x as usize
             }
             None => {
-                let x = self.cells.len();
-                self.cells.resize(x + HDR + levels, 0);
+                let x = self.buf.len() / UNIT;
+                let need = units * UNIT;
+                if self.buf.capacity() - self.buf.len() < need {
+                    self.buf.reserve_exact(need.max(self.buf.len() / 4));
+                }
+                self.buf.resize(self.buf.len() + need, 0);
                 x
             }
         };
-        self.cells[x] = score.to_bits();
-        self.cells[x + 1] = u64::from(NIL) | (levels as u64) << 32;
-        self.cells[x + 2] = u64::from(slot);
+        let at = x * UNIT;
+        self.buf[at..at + 8].copy_from_slice(&score.to_le_bytes());
+        self.wr32(at + 8, NIL);
+        self.wr32(at + 12, ele.len() as u32);
+        self.buf[at + 16] = levels as u8;
+        let m = at + HDR + LEVEL * levels;
+        self.buf[m..m + ele.len()].copy_from_slice(ele);
         x as u32
     }
 
-    /// Frees node `x`'s record and member slot; returns its member.
-    fn release(&mut self, x: u32) -> InlineBytes {
-        let levels = self.levels_of(x);
-        let slot = self.cells[x as usize + 2] as u32;
-        let ele = std::mem::replace(&mut self.eles[slot as usize], InlineBytes::new(b""));
-        self.free_eles.push(slot);
-        if self.free.is_empty() {
-            self.free = vec![Vec::new(); MAX_LEVEL + 1];
+    /// Frees node `x`'s record for reuse.
+    fn release(&mut self, x: u32) {
+        let units = record_units(self.levels_of(x), self.ele_len(x));
+        self.free_units += units;
+        if units < MAX_FREE_UNITS {
+            if self.free.is_empty() {
+                self.free = vec![Vec::new(); MAX_FREE_UNITS];
+            }
+            self.free[units].push(x);
         }
-        self.free[levels].push(x);
-        self.free_cells += HDR + levels;
-        ele
     }
 
     /// Inserts `ele` with `score` (Redis's zslInsert). The caller guarantees the member is not
     /// present and the score is not NaN.
-    pub fn insert(&mut self, score: f64, ele: InlineBytes) -> NodeId {
+    pub fn insert(&mut self, score: f64, ele: &[u8]) -> NodeId {
+        let level = Self::random_level();
+        let x = self.alloc(level, score, ele);
+        self.link(x);
+        NodeId(x)
+    }
+
+    /// Links node `x` (unlinked, with its score, member and height set) at its place.
+    fn link(&mut self, x: u32) {
+        let score = self.score_of(x);
+        let level = self.levels_of(x);
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
-        let mut x = HEAD;
+        let mut cur = HEAD;
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let f = self.fwd(x, i);
-                if f != NIL && self.before(f, score, &ele) {
-                    rank[i] += self.span(x, i);
-                    x = f;
+                let f = self.fwd(cur, i);
+                if f != NIL && {
+                    let s = self.score_of(f);
+                    s < score || (s == score && self.ele_of(f) < self.ele_of(x))
+                } {
+                    rank[i] += self.span(cur, i);
+                    cur = f;
                 } else {
                     break;
                 }
             }
-            update[i] = x;
+            update[i] = cur;
         }
-        let level = Self::random_level();
         if level > self.level {
             for i in self.level..level {
                 rank[i] = 0;
@@ -420,32 +464,30 @@ impl SkipList {
             }
             self.level = level;
         }
-        let id = self.alloc(level, score, ele);
         for i in 0..level {
             let u = update[i];
             let crossed = rank[0] - rank[i];
             let (uf, us) = (self.fwd(u, i), self.span(u, i));
-            self.set_link(id, i, uf, us - crossed);
-            self.set_link(u, i, id, crossed + 1);
+            self.set_link(x, i, uf, us - crossed);
+            self.set_link(u, i, x, crossed + 1);
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
             let sp = self.span(u, i);
             self.set_span(u, i, sp + 1);
         }
-        self.set_backward(id, if update[0] == HEAD { NIL } else { update[0] });
-        let f = self.fwd(id, 0);
+        self.set_backward(x, if update[0] == HEAD { NIL } else { update[0] });
+        let f = self.fwd(x, 0);
         if f != NIL {
-            self.set_backward(f, id);
+            self.set_backward(f, x);
         } else {
-            self.tail = id;
+            self.tail = x;
         }
         self.len += 1;
-        NodeId(id)
     }
 
-    /// Unlinks node `x` given the rightmost node before it at each level (zslDeleteNode) and
-    /// frees its slot; returns its member.
-    fn delete_node(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> InlineBytes {
+    /// Unlinks node `x` given the rightmost node before it at each level (zslDeleteNode); its
+    /// record stays allocated.
+    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
         for (i, &u) in update.iter().enumerate().take(self.level) {
             if self.fwd(u, i) == x {
                 let span = self.span(u, i) + self.span(x, i) - 1;
@@ -467,7 +509,6 @@ impl SkipList {
             self.level -= 1;
         }
         self.len -= 1;
-        self.release(x)
     }
 
     /// The rightmost node before (score, ele) at every level.
@@ -488,36 +529,40 @@ impl SkipList {
         update
     }
 
-    /// Removes (score, ele) (Redis's zslDelete); returns the member's bytes if it was there.
-    pub fn delete(&mut self, score: f64, ele: &[u8]) -> Option<InlineBytes> {
+    /// Removes (score, ele) (Redis's zslDelete); true if it was there.
+    pub fn delete(&mut self, score: f64, ele: &[u8]) -> bool {
         let update = self.find_update(score, ele);
         let x = self.fwd(update[0], 0);
         if x != NIL && self.score_of(x) == score && self.ele_of(x) == ele {
-            let e = self.delete_node(x, &update);
+            self.unlink(x, &update);
+            self.release(x);
             self.maybe_compact();
-            Some(e)
+            true
         } else {
-            None
+            false
         }
     }
 
     /// Moves member `ele` from `cur` to `new` (Redis's zslUpdateScore): in place when the order
-    /// does not change, else unlinked and reinserted. The member must be present with `cur`.
+    /// does not change, else unlinked and linked again where it now belongs (keeping its
+    /// record, where Redis allocates a new node). The member must be present with `cur`.
     pub fn update_score(&mut self, cur: f64, ele: &[u8], new: f64) -> NodeId {
         let update = self.find_update(cur, ele);
         let x = self.fwd(update[0], 0);
         if x == NIL || self.score_of(x) != cur || self.ele_of(x) != ele {
             // Not there (the caller broke the contract): insert rather than corrupt.
-            return self.insert(new, InlineBytes::new(ele));
+            return self.insert(new, ele);
         }
         let back = self.backward(x);
         let f = self.fwd(x, 0);
         if (back == NIL || self.score_of(back) < new) && (f == NIL || self.score_of(f) > new) {
-            self.cells[x as usize] = new.to_bits();
+            self.set_score(x, new);
             return NodeId(x);
         }
-        let e = self.delete_node(x, &update);
-        self.insert(new, e)
+        self.unlink(x, &update);
+        self.set_score(x, new);
+        self.link(x);
+        NodeId(x)
     }
 
     /// 1-based rank of (score, ele), 0 when absent (Redis's zslGetRank).
@@ -672,7 +717,7 @@ impl SkipList {
         update: [u32; MAX_LEVEL],
         mut rank: usize,
         mut keep_going: impl FnMut(&[u8], f64, usize) -> bool,
-        mut removed: impl FnMut(InlineBytes),
+        mut removed: impl FnMut(&[u8]),
     ) -> usize {
         let mut n = 0;
         let mut x = self.fwd(update[0], 0);
@@ -682,7 +727,9 @@ impl SkipList {
                 break;
             }
             let next = self.fwd(x, 0);
-            removed(self.delete_node(x, &update));
+            self.unlink(x, &update);
+            removed(self.ele_of(x));
+            self.release(x);
             n += 1;
             x = next;
         }
@@ -691,11 +738,7 @@ impl SkipList {
     }
 
     /// Deletes every node in `r` (Redis's zslDeleteRangeByScore); `removed` gets each member.
-    pub fn delete_range_by_score(
-        &mut self,
-        r: &ScoreRange,
-        removed: impl FnMut(InlineBytes),
-    ) -> usize {
+    pub fn delete_range_by_score(&mut self, r: &ScoreRange, removed: impl FnMut(&[u8])) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
         for i in (0..self.level).rev() {
@@ -713,11 +756,7 @@ impl SkipList {
     }
 
     /// Deletes every node in `r` (Redis's zslDeleteRangeByLex); `removed` gets each member.
-    pub fn delete_range_by_lex(
-        &mut self,
-        r: &LexRange<'_>,
-        removed: impl FnMut(InlineBytes),
-    ) -> usize {
+    pub fn delete_range_by_lex(&mut self, r: &LexRange<'_>, removed: impl FnMut(&[u8])) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
         for i in (0..self.level).rev() {
@@ -739,7 +778,7 @@ impl SkipList {
         &mut self,
         start: usize,
         end: usize,
-        removed: impl FnMut(InlineBytes),
+        removed: impl FnMut(&[u8]),
     ) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut traversed = 0usize;
@@ -763,8 +802,9 @@ impl SkipList {
     /// that shrank gives its memory back. Node handles change: only called at the end of an
     /// operation.
     fn maybe_compact(&mut self) {
-        let live = self.cells.len() - self.free_cells;
-        if self.free_cells < 4096 || self.free_cells <= live {
+        let units = self.buf.len() / UNIT;
+        let live = units - self.free_units;
+        if self.free_units < 4096 || self.free_units <= live {
             return;
         }
         let mut order = Vec::with_capacity(self.len + 1);
@@ -775,35 +815,32 @@ impl SkipList {
             x = self.fwd(x, 0);
         }
         // New offsets, in list order.
-        let mut map = vec![NIL; self.cells.len()];
+        let mut map = vec![NIL; units];
         let mut off = 0usize;
         for &x in &order {
             map[x as usize] = off as u32;
-            off += HDR + self.levels_of(x);
+            off += record_units(self.levels_of(x), self.ele_len(x));
         }
         let remap = |v: u32| if v == NIL { NIL } else { map[v as usize] };
-        let mut cells = Vec::with_capacity(off);
-        let mut eles = Vec::with_capacity(order.len());
-        for (k, &x) in order.iter().enumerate() {
-            let levels = self.levels_of(x);
-            let slot = self.cells[x as usize + 2] as usize;
-            eles.push(std::mem::replace(
-                &mut self.eles[slot],
-                InlineBytes::new(b""),
-            ));
-            cells.push(self.cells[x as usize]);
-            cells.push(u64::from(remap(self.backward(x))) | (levels as u64) << 32);
-            cells.push(k as u64);
-            for i in 0..levels {
-                cells.push(u64::from(remap(self.fwd(x, i))) | u64::from(self.span(x, i)) << 32);
+        let old = std::mem::replace(&mut self.buf, Vec::with_capacity(off * UNIT));
+        let old = SkipList {
+            buf: old,
+            free: Vec::new(),
+            free_units: 0,
+            tail: NIL,
+            len: 0,
+            level: 1,
+        };
+        self.free = Vec::new();
+        self.free_units = 0;
+        for &x in &order {
+            let y = self.alloc(old.levels_of(x), old.score_of(x), old.ele_of(x));
+            self.set_backward(y, remap(old.backward(x)));
+            for i in 0..old.levels_of(x) {
+                self.set_link(y, i, remap(old.fwd(x, i)), old.span(x, i));
             }
         }
         self.tail = remap(self.tail);
-        self.cells = cells;
-        self.eles = eles;
-        self.free = Vec::new();
-        self.free_eles = Vec::new();
-        self.free_cells = 0;
     }
 
     /// Checks every invariant (spans, backward links, order, tail, length); for tests.
@@ -879,7 +916,7 @@ mod tests {
     fn build(items: &[(f64, &str)]) -> SkipList {
         let mut s = SkipList::new();
         for &(sc, e) in items {
-            s.insert(sc, e.as_bytes().into());
+            s.insert(sc, e.as_bytes());
         }
         s
     }
@@ -911,9 +948,9 @@ mod tests {
     #[test]
     fn delete_and_update() {
         let mut s = build(&[(1.0, "a"), (2.0, "b"), (3.0, "c")]);
-        assert!(s.delete(2.0, b"b").is_some());
-        assert!(s.delete(2.0, b"b").is_none());
-        assert!(s.delete(3.0, b"a").is_none());
+        assert!(s.delete(2.0, b"b"));
+        assert!(!s.delete(2.0, b"b"));
+        assert!(!s.delete(3.0, b"a"));
         s.check();
         s.update_score(1.0, b"a", 10.0);
         s.check();
@@ -961,9 +998,8 @@ mod tests {
     fn range_deletes() {
         let mut s = build(&[(1.0, "a"), (2.0, "b"), (3.0, "c"), (4.0, "d"), (5.0, "e")]);
         let mut gone = Vec::new();
-        let n = s.delete_range_by_rank(2, 3, |e| gone.push(e));
+        let n = s.delete_range_by_rank(2, 3, |e| gone.push(e.to_vec()));
         assert_eq!(n, 2);
-        let gone: Vec<Vec<u8>> = gone.into_iter().map(|e| e.into_vec()).collect();
         assert_eq!(gone, [b"b".to_vec(), b"c".to_vec()]);
         s.check();
         let r = ScoreRange {
@@ -997,14 +1033,14 @@ mod tests {
             if let Some(pos) = model.iter().position(|(_, k)| *k == key) {
                 let old = model[pos].0;
                 if i % 3 == 0 {
-                    assert!(s.delete(old, &key).is_some());
+                    assert!(s.delete(old, &key));
                     model.remove(pos);
                 } else {
                     s.update_score(old, &key, score);
                     model[pos].0 = score;
                 }
             } else {
-                s.insert(score, key.clone().into());
+                s.insert(score, &key);
                 model.push((score, key));
             }
             if i % 500 == 0 {
@@ -1023,28 +1059,28 @@ mod tests {
     fn freed_records_are_reused_and_the_arena_compacts() {
         let mut s = SkipList::new();
         for i in 0..5000u32 {
-            s.insert(f64::from(i), format!("m{i}").as_bytes().into());
+            s.insert(f64::from(i), format!("m{i}").as_bytes());
         }
-        let full = s.arena_cells();
+        let full = s.arena_bytes();
         // Delete and insert a few: records are reused, the arena does not grow much.
         for i in 0..100u32 {
-            assert!(s.delete(f64::from(i), format!("m{i}").as_bytes()).is_some());
+            assert!(s.delete(f64::from(i), format!("m{i}").as_bytes()));
         }
         for i in 0..100u32 {
-            s.insert(f64::from(i) + 0.5, format!("n{i}").as_bytes().into());
+            s.insert(f64::from(i) + 0.5, format!("n{i}").as_bytes());
         }
-        assert!(s.arena_cells() < full + 100 * (HDR + MAX_LEVEL));
+        assert!(s.arena_bytes() < full + 100 * 300);
         s.check();
         // Most of it goes: the arena shrinks to what is left.
         assert_eq!(s.delete_range_by_rank(1, 4990, |_| {}), 4990);
         s.check();
         assert_eq!(s.len(), 10);
-        assert!(s.arena_cells() <= HDR + MAX_LEVEL + 10 * (HDR + MAX_LEVEL));
+        assert!(s.arena_bytes() <= 11 * 300);
         let left: Vec<Vec<u8>> = s.iter().map(|(e, _)| e.to_vec()).collect();
         assert_eq!(left.len(), 10);
         assert_eq!(left[9], b"m4999");
         assert_eq!(s.rank(4999.0, b"m4999"), 10);
-        s.insert(-1.0, b"first".as_slice().into());
+        s.insert(-1.0, b"first");
         s.check();
         assert_eq!(s.ele(s.first().unwrap()), b"first");
     }
