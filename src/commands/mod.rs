@@ -32,6 +32,7 @@ pub mod hashes;
 pub mod keys;
 pub mod server_cmds;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 
 use std::collections::HashMap;
@@ -174,6 +175,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
+    sort::COMMANDS,
     server_cmds::COMMANDS,
 ];
 
