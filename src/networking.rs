@@ -424,7 +424,9 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     }
     let mark = c.reply_mark();
     c.last_interaction_ms = srv.ks.now_ms;
+    srv.current_client = Some(key);
     commands::process_command(srv, key, argv);
+    srv.current_client = None;
     let Some(c) = srv.clients.get_mut(key) else {
         return;
     };
@@ -437,6 +439,13 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     if c.has_flag(cf::REPLY_OFF | cf::REPLY_SKIP | cf::MASTER) {
         c.reply_rollback(mark);
         c.flags &= !cf::REPLY_SKIP;
+        // Pub/Sub pushes made meanwhile are not part of the dropped reply.
+        if !c.push_stash.is_empty() {
+            let stash = std::mem::take(&mut c.push_stash);
+            c.add_raw(&stash);
+            c.push_stash = stash;
+            c.push_stash.clear();
+        }
     }
     if c.reply_bytes > 0 {
         check_output_buffer_limits(srv, key);
@@ -558,6 +567,9 @@ pub fn free_client(srv: &mut Server, key: usize) {
     if !srv.clients.contains(key) {
         return;
     }
+    // Its transaction, watches and subscriptions go first: they index it.
+    crate::multi::free_client_multi_state(srv, key);
+    crate::pubsub::unsubscribe_everything(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());
     c.conn.shutdown();
