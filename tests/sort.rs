@@ -250,3 +250,123 @@ fn command_getkeys_finds_store() {
         ["abc", "def"]
     );
 }
+
+#[test]
+fn lists_keep_their_order_with_nosort() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd(&["LPUSH", "l", "2", "1", "4", "3", "5"]);
+    assert_eq!(sort(&mut c, &["l"]), ["1", "2", "3", "4", "5"]);
+    assert_eq!(
+        sort(&mut c, &["l", "BY", "nosort"]),
+        ["5", "3", "4", "1", "2"]
+    );
+    assert_eq!(
+        sort(&mut c, &["l", "BY", "nosort", "DESC"]),
+        ["2", "1", "4", "3", "5"]
+    );
+    assert_eq!(
+        sort(&mut c, &["l", "BY", "nosort", "LIMIT", "1", "3"]),
+        ["3", "4", "1"]
+    );
+    assert_eq!(
+        sort(&mut c, &["l", "BY", "nosort", "DESC", "LIMIT", "1", "3"]),
+        ["1", "4", "3"]
+    );
+    assert_eq!(
+        sort(&mut c, &["l", "BY", "nosort", "DESC", "LIMIT", "4", "3"]),
+        ["5"]
+    );
+    assert!(sort(&mut c, &["l", "BY", "nosort", "LIMIT", "5", "3"]).is_empty());
+    assert!(sort(&mut c, &["l", "BY", "nosort", "LIMIT", "2", "0"]).is_empty());
+    // ALPHA compares bytes, integers included.
+    c.cmd(&["RPUSH", "n", "2", "1", "3", "10"]);
+    assert_eq!(sort(&mut c, &["n", "ALPHA"]), ["1", "10", "2", "3"]);
+    // A later BY with a pattern does not undo an earlier constant BY.
+    assert_eq!(
+        sort(&mut c, &["l", "BY", "nosort", "BY", "w_*"]),
+        ["5", "3", "4", "1", "2"]
+    );
+}
+
+#[test]
+fn store_writes_a_list() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd(&["LPUSH", "l", "2", "1", "4", "3", "5"]);
+    assert_eq!(c.cmd(&["SORT", "l", "STORE", "dst"]).as_int(), 5);
+    assert_eq!(
+        c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(),
+        ["1", "2", "3", "4", "5"]
+    );
+    assert_eq!(c.cmd(&["OBJECT", "ENCODING", "dst"]), "quicklist");
+    assert_eq!(
+        c.cmd(&["SORT", "l", "BY", "nosort", "LIMIT", "0", "3", "STORE", "dst"])
+            .as_int(),
+        3
+    );
+    assert_eq!(
+        c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(),
+        ["5", "3", "4"]
+    );
+    // GET lookups that find nothing store empty strings; the count is per GET.
+    c.cmd(&["SET", "w_3", "three"]);
+    assert_eq!(
+        c.cmd(&["SORT", "l", "LIMIT", "1", "3", "GET", "#", "GET", "w_*", "STORE", "dst"])
+            .as_int(),
+        6
+    );
+    assert_eq!(
+        c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(),
+        ["2", "", "3", "three", "4", ""]
+    );
+    // The destination is replaced whatever it held, TTL included.
+    c.cmd(&["SET", "dst", "x"]);
+    c.cmd(&["EXPIRE", "dst", "100"]);
+    assert_eq!(c.cmd(&["SORT", "l", "STORE", "dst"]).as_int(), 5);
+    assert_eq!(c.cmd(&["TTL", "dst"]).as_int(), -1);
+    assert_eq!(c.cmd(&["TYPE", "dst"]), Reply::Status("list".into()));
+    // A set with BY nosort and STORE is sorted ALPHA, so replicas store the same list.
+    c.cmd(&["SADD", "s", "b", "c", "a", "aa", "ab"]);
+    assert_eq!(
+        c.cmd(&["SORT", "s", "BY", "nosort", "STORE", "dst"])
+            .as_int(),
+        5
+    );
+    assert_eq!(
+        c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(),
+        ["a", "aa", "ab", "b", "c"]
+    );
+    // STORE compares whole binary strings, past a NUL byte.
+    c.cmd_bytes(&[b"RPUSH", b"bin", b"a\x00b", b"a\x00a", b"a"]);
+    assert_eq!(c.cmd(&["SORT", "bin", "ALPHA", "STORE", "dst"]).as_int(), 3);
+    assert_eq!(
+        c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(),
+        ["a", "a\0a", "a\0b"]
+    );
+}
+
+#[test]
+fn store_events_and_blocked_clients() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"])
+        .assert_ok();
+    let mut sub = srv.client();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    c.cmd(&["RPUSH", "l", "b", "a"]);
+    assert_eq!(sub.read_reply().as_array()[2], "__keyevent@0__:rpush");
+    c.cmd(&["SORT", "l", "ALPHA", "STORE", "dst"]);
+    let event = sub.read_reply().into_strings();
+    assert_eq!(event[2..], ["__keyevent@0__:sortstore", "dst"]);
+    c.cmd(&["SORT", "nokey", "STORE", "dst"]);
+    assert_eq!(sub.read_reply().as_array()[2], "__keyevent@0__:del");
+
+    // A client blocked on the destination is served by the stored list.
+    let mut waiter = srv.client();
+    waiter.send(&["BLPOP", "dst", "5"]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    c.cmd(&["SORT", "l", "ALPHA", "STORE", "dst"]);
+    assert_eq!(waiter.read_reply().into_strings(), ["dst", "a"]);
+    assert_eq!(c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(), ["b"]);
+}

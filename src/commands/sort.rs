@@ -41,7 +41,8 @@
 
 use super::flags::*;
 use super::{Argv, CommandSpec, Ctx};
-use crate::db::object::{Value, WRONGTYPE};
+use crate::db::list::{End, ListValue};
+use crate::db::object::{RObj, Value, WRONGTYPE};
 use crate::db::Keyspace;
 use crate::util::numeric::{parse_f64_sort, parse_i64};
 
@@ -284,13 +285,27 @@ fn source_len(v: &Value) -> Option<usize> {
 fn load_elements(v: &Value, load: Load, out: &mut Elements) -> Result<(), &'static str> {
     let mut scratch = [0u8; 20];
     match v {
+        Value::List(l) => {
+            let (from, count, reverse) = match load {
+                Load::All => (0, l.len(), false),
+                // DESC walks from the tail: position `start` counted from the end.
+                Load::Range {
+                    start,
+                    count,
+                    reverse: true,
+                } => (l.len().saturating_sub(start + 1), count, true),
+                Load::Range { start, count, .. } => (start, count, false),
+            };
+            l.for_range(from, count, reverse, |e| out.push(e.as_bytes(&mut scratch)));
+            Ok(())
+        }
         Value::Set(s) => {
             for m in s.iter() {
                 out.push(m.as_bytes(&mut scratch));
             }
             Ok(())
         }
-        Value::List(_) | Value::ZSet(_) => {
+        Value::ZSet(_) => {
             let _ = load;
             Err(ERR_TYPE_NOT_READY)
         }
@@ -298,15 +313,22 @@ fn load_elements(v: &Value, load: Load, out: &mut Elements) -> Result<(), &'stat
     }
 }
 
-/// Stores `items` at `key` as a new list, replacing whatever was there (Redis's setKey).
-fn store_list(
-    ks: &mut Keyspace,
-    db: usize,
-    key: &[u8],
-    items: &Elements,
-) -> Result<(), &'static str> {
-    let _ = (ks, db, key, items);
-    Err(ERR_TYPE_NOT_READY)
+/// The list SORT ... STORE writes: node size and compression as configured, plain nodes
+/// from the DEBUG QUICKLIST-PACKED-THRESHOLD size on.
+struct ListShape {
+    fill: i64,
+    compress_depth: i64,
+    packed_threshold: usize,
+}
+
+/// Stores `items` at `key` as a new list, replacing whatever was there and its TTL (Redis's
+/// setKey, which also wakes clients blocked on a new key).
+fn store_list(ks: &mut Keyspace, db: usize, key: &[u8], items: &Elements, shape: &ListShape) {
+    let mut list = ListValue::new(shape.fill, shape.compress_depth);
+    for i in 0..items.len() {
+        list.push(items.get(i), End::Tail, shape.packed_threshold);
+    }
+    ks.set_key(db, key, RObj::new(Value::List(list), 0), false);
 }
 
 /// One element being sorted: its weight, or for ALPHA BY, the looked-up bytes to compare.
@@ -325,6 +347,12 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, readonly: bool) {
     };
     let db = ctx.db();
     let key = argv.get(1);
+    let shape = ListShape {
+        fill: ctx.srv.config.list_max_listpack_size,
+        compress_depth: ctx.srv.config.list_compress_depth,
+        packed_threshold: usize::try_from(ctx.srv.introspection.debug.quicklist_packed_threshold)
+            .unwrap_or(usize::MAX),
+    };
 
     // The source: a list, set or sorted set; a missing key sorts as an empty list.
     let (ks, c) = ctx.parts();
@@ -509,10 +537,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, readonly: bool) {
         }
     }
     if outputlen > 0 {
-        if let Err(e) = store_list(ks, db, dest, &out) {
-            c.add_error(e);
-            return;
-        }
+        store_list(ks, db, dest, &out, &shape);
         ctx.signal_modified_key(db, dest);
         ctx.notify_keyspace_event(NOTIFY_LIST, "sortstore", dest, db);
         ctx.dirty(outputlen as u64);
