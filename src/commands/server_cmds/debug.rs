@@ -341,6 +341,7 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 .get(argv.get(2))
                 .map(|o| match &o.value {
                     Value::Set(s) => s.dict().map(|d| d.stats()),
+                    Value::Hash(h) => h.as_table().map(|d| d.stats()),
                     _ => None,
                 });
             match stats {
