@@ -37,6 +37,7 @@ pub mod sets;
 pub mod sort;
 pub mod strings;
 pub mod transactions;
+pub mod zsets;
 
 use std::collections::HashMap;
 use std::ops::Index;
@@ -183,6 +184,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server_cmds::COMMANDS,
+    zsets::COMMANDS,
 ];
 
 impl CommandTable {
