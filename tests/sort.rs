@@ -370,3 +370,59 @@ fn store_events_and_blocked_clients() {
     assert_eq!(waiter.read_reply().into_strings(), ["dst", "a"]);
     assert_eq!(c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(), ["b"]);
 }
+
+#[test]
+fn sorted_sets() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd(&[
+        "ZADD", "z", "1", "a", "5", "b", "2", "c", "10", "d", "3", "e",
+    ]);
+    assert_eq!(c.cmd(&["OBJECT", "ENCODING", "z"]), "listpack");
+    assert_eq!(
+        sort(&mut c, &["z", "ALPHA", "DESC"]),
+        ["e", "d", "c", "b", "a"]
+    );
+    // Sorting converts a listpack-encoded sorted set, as Redis does (even SORT_RO).
+    assert_eq!(c.cmd(&["OBJECT", "ENCODING", "z"]), "skiplist");
+    // BY nosort keeps score order, DESC reverses it, LIMIT picks ranks.
+    assert_eq!(
+        sort(&mut c, &["z", "BY", "nosort"]),
+        ["a", "c", "e", "b", "d"]
+    );
+    assert_eq!(
+        sort(&mut c, &["z", "BY", "nosort", "DESC"]),
+        ["d", "b", "e", "c", "a"]
+    );
+    assert_eq!(
+        sort(&mut c, &["z", "BY", "nosort", "LIMIT", "0", "1"]),
+        ["a"]
+    );
+    assert_eq!(
+        sort(&mut c, &["z", "BY", "nosort", "DESC", "LIMIT", "1", "2"]),
+        ["b", "e"]
+    );
+    assert!(sort(&mut c, &["z", "BY", "nosort", "LIMIT", "5", "10"]).is_empty());
+    assert_eq!(
+        sort(&mut c, &["z", "BY", "nosort", "LIMIT", "-10", "100"]),
+        ["a", "c", "e", "b", "d"]
+    );
+    c.cmd(&["ZADD", "zz", "1", "x"]);
+    assert_eq!(
+        c.cmd(&["SORT_RO", "zz", "BY", "nosort"]).into_strings(),
+        ["x"]
+    );
+    assert_eq!(c.cmd(&["OBJECT", "ENCODING", "zz"]), "skiplist");
+    // Numeric sorting sorts the members, not the scores.
+    c.cmd(&["ZADD", "n", "1", "30", "2", "10", "3", "20"]);
+    assert_eq!(sort(&mut c, &["n"]), ["10", "20", "30"]);
+    assert_eq!(
+        c.cmd(&["SORT", "n", "BY", "nosort", "STORE", "dst"])
+            .as_int(),
+        3
+    );
+    assert_eq!(
+        c.cmd(&["LRANGE", "dst", "0", "-1"]).into_strings(),
+        ["30", "10", "20"]
+    );
+}

@@ -35,9 +35,12 @@
 //!
 //! # Reading the source
 //!
-//! Lists and sorted sets keep their own order, so `BY nosort` on them returns that order
-//! (reversed with DESC) and loads only the LIMIT range. A set has no order: with `BY nosort`
-//! and `STORE` it is sorted `ALPHA` so replicas store the same list.
+//! Lists and sorted sets keep their own order (head to tail; lowest score first), so `BY
+//! nosort` on them returns that order (reversed with DESC) and loads only the LIMIT range. A
+//! set has no order: with `BY nosort` and `STORE` it is sorted `ALPHA` so replicas store the
+//! same list. Like Redis, SORT (and SORT_RO) converts a listpack-encoded sorted set to a
+//! skiplist for good before reading it. The elements are copied out of the source into one
+//! buffer first, so the BY/GET lookups that follow never alias it.
 
 use super::flags::*;
 use super::{Argv, CommandSpec, Ctx};
@@ -257,7 +260,6 @@ impl Elements {
 /// Which elements of a source to load: all, in the source's own order, or `count` of them
 /// starting at position `start` from the head (or from the tail when `reverse`).
 #[derive(Clone, Copy)]
-#[allow(dead_code)] // read by the list and sorted-set loaders once those types land
 enum Load {
     All,
     Range {
@@ -266,9 +268,6 @@ enum Load {
         reverse: bool,
     },
 }
-
-/// Refusal for a type whose module has not given SORT its element accessor yet.
-const ERR_TYPE_NOT_READY: &str = "ERR SORT of this type is not supported yet";
 
 /// The number of elements of a sortable value, or None for another type.
 fn source_len(v: &Value) -> Option<usize> {
@@ -281,8 +280,8 @@ fn source_len(v: &Value) -> Option<usize> {
 }
 
 /// Copies the elements `load` asks for out of a list, set or sorted set (sets are always
-/// loaded whole).
-fn load_elements(v: &Value, load: Load, out: &mut Elements) -> Result<(), &'static str> {
+/// loaded whole; other types hold nothing to sort).
+fn load_elements(v: &Value, load: Load, out: &mut Elements) {
     let mut scratch = [0u8; 20];
     match v {
         Value::List(l) => {
@@ -297,19 +296,32 @@ fn load_elements(v: &Value, load: Load, out: &mut Elements) -> Result<(), &'stat
                 Load::Range { start, count, .. } => (start, count, false),
             };
             l.for_range(from, count, reverse, |e| out.push(e.as_bytes(&mut scratch)));
-            Ok(())
         }
         Value::Set(s) => {
             for m in s.iter() {
                 out.push(m.as_bytes(&mut scratch));
             }
-            Ok(())
         }
-        Value::ZSet(_) => {
-            let _ = load;
-            Err(ERR_TYPE_NOT_READY)
+        Value::ZSet(z) => {
+            // Rank order (Redis walks its dict when sorting anyway, and the skiplist from the
+            // range's first rank for BY nosort).
+            let (mut p, count, reverse) = match load {
+                Load::All => (z.first(), z.len(), false),
+                Load::Range {
+                    start,
+                    count,
+                    reverse,
+                } => (z.by_rank(start, reverse), count, reverse),
+            };
+            for _ in 0..count {
+                let Some(q) = p else {
+                    break;
+                };
+                out.push(z.member(q).as_bytes(&mut scratch));
+                p = if reverse { z.prev(q) } else { z.next(q) };
+            }
         }
-        Value::Str(_) | Value::Hash(_) => Err(WRONGTYPE),
+        Value::Str(_) | Value::Hash(_) => {}
     }
 }
 
@@ -363,7 +375,13 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, readonly: bool) {
                 c.add_error(WRONGTYPE);
                 return;
             }
-            Some(n) => (Kind::of(&obj.value), n),
+            Some(n) => {
+                // Redis converts a listpack-encoded sorted set for good, even for SORT_RO.
+                if let Value::ZSet(z) = &mut obj.value {
+                    z.convert_to_skiplist();
+                }
+                (Kind::of(&obj.value), n)
+            }
         },
     };
     // A set has no order of its own: replicas must store the same list, so BY nosort with
@@ -407,13 +425,8 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, readonly: bool) {
         } else {
             Load::All
         };
-        let loaded = match ks.lookup(db, key, crate::db::Access::NoTouch) {
-            Some(obj) => load_elements(&obj.value, load, &mut elems),
-            None => Ok(()),
-        };
-        if let Err(e) = loaded {
-            c.add_error(e);
-            return;
+        if let Some(obj) = ks.lookup(db, key, crate::db::Access::NoTouch) {
+            load_elements(&obj.value, load, &mut elems);
         }
         if ordered && o.dontsort {
             // The range is loaded from its first element on.
