@@ -263,8 +263,9 @@ impl HashValue {
         };
         let mut t = Table::with_capacity(lp.len() / 2);
         let mut it = lp.iter();
+        let mut scratch = [0u8; 20];
         while let (Some(f), Some(v)) = (it.next(), it.next()) {
-            t.insert(f.to_vec().into_boxed_slice(), v.to_vec().into_boxed_slice());
+            t.insert(f.as_bytes(&mut scratch), v.to_vec().into_boxed_slice());
         }
         self.repr = Repr::Table(Box::new(t));
     }
