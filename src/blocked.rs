@@ -140,7 +140,7 @@ pub fn timeout_from_arg(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<i64> {
 /// Whether the calling client may block: not inside MULTI/EXEC (nor, later, a script), where
 /// a blocking command behaves as if its timeout expired (Redis's CLIENT_DENY_BLOCKING).
 pub fn can_block(ctx: &mut Ctx<'_>) -> bool {
-    !ctx.client().has_flag(cf::MULTI)
+    !ctx.deny_blocking()
 }
 
 /// Blocks the calling client on `keys` until one is ready with a value of type `btype`,
@@ -278,6 +278,7 @@ fn serve_client(srv: &mut Server, cid: usize, key: &[u8]) {
     };
     let mark = c.reply_mark();
     let errors_before = c.errors.len();
+    let caller = srv.current_client.replace(cid);
     srv.propagation = Default::default();
     srv.ks.update_clock();
     let start = Instant::now();
@@ -288,6 +289,7 @@ fn serve_client(srv: &mut Server, cid: usize, key: &[u8]) {
     };
     let reply_us = start.elapsed().as_micros() as u64;
     crate::commands::propagate_pending(srv);
+    srv.current_client = caller;
     if let Some(bc) = srv.blocked.clients.get_mut(&cid) {
         bc.buf = buf;
         bc.spans = spans;
@@ -299,7 +301,7 @@ fn serve_client(srv: &mut Server, cid: usize, key: &[u8]) {
     crate::networking::account_errors(srv, cid);
     stats_on_unblock(srv, cid, reply_us, had_errors);
     if srv.clients[cid].has_flag(cf::REPLY_OFF) {
-        srv.clients[cid].reply_rollback(mark);
+        crate::networking::drop_suppressed_reply(&mut srv.clients[cid], mark);
     }
     unblock_client(srv, cid);
 }

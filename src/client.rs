@@ -100,6 +100,9 @@ pub mod flags {
     pub const PROTECTED_REJECT: u32 = 1 << 14;
     /// CLIENT NO-EVICT ON: never evicted by maxmemory-clients.
     pub const NO_EVICT: u32 = 1 << 15;
+    /// Must not block (Redis's CLIENT_DENY_BLOCKING): set while EXEC runs
+    /// the queue, so blocking commands answer as if their timeout expired.
+    pub const DENY_BLOCKING: u32 = 1 << 16;
 }
 
 /// A connected client.
@@ -143,11 +146,16 @@ pub struct Client {
     pub errors: Vec<Box<str>>,
     /// True while registered for writable events.
     pub write_registered: bool,
-    /// Channels/patterns counts, for CLIENT LIST sub=/psub=.
-    pub subscriptions: usize,
-    pub psubscriptions: usize,
-    /// Commands queued by MULTI (owned copies of their arguments).
-    pub multi_queue: Vec<Vec<Vec<u8>>>,
+    /// Channels, patterns and shard channels subscribed to (CLIENT LIST
+    /// sub=/psub=/ssub=).
+    pub pubsub: crate::pubsub::ClientPubSub,
+    /// Pushed bytes (Pub/Sub) produced while this client's own reply is
+    /// suppressed (CLIENT REPLY OFF/SKIP); appended after it is dropped.
+    pub push_stash: Vec<u8>,
+    /// The transaction being queued between MULTI and EXEC.
+    pub mstate: crate::multi::MultiState,
+    /// Keys this client WATCHes.
+    pub watched_keys: Vec<crate::multi::WatchedKey>,
     /// Unix seconds when the soft output limit was first exceeded (0 = not).
     pub obuf_soft_limit_reached_time: i64,
     /// Protocol error to report once the reply is flushed.
@@ -182,9 +190,10 @@ impl Client {
             last_cmd: None,
             errors: Vec::new(),
             write_registered: false,
-            subscriptions: 0,
-            psubscriptions: 0,
-            multi_queue: Vec::new(),
+            pubsub: Default::default(),
+            push_stash: Vec::new(),
+            mstate: Default::default(),
+            watched_keys: Vec::new(),
             obuf_soft_limit_reached_time: 0,
             protocol_error: false,
         }

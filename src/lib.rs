@@ -15,6 +15,8 @@
 //! | `config`      | config.c              | directive table, redis.conf, CONFIG         |
 //! | `log`         | server.c serverLog    | log lines in Redis's format                 |
 //! | `slowlog`     | slowlog.c             | the slow log                                |
+//! | `multi`       | multi.c               | MULTI queue, WATCH and its invalidation     |
+//! | `pubsub`      | pubsub.c, notify.c    | subscribers, messages, keyspace events      |
 //! | `util`        | util.c                | glob, number parsing/formatting, bits       |
 //! | `alloc`       | zmalloc.c             | counting allocator (INFO used_memory)       |
 
@@ -26,7 +28,9 @@ pub mod config;
 pub mod daemon;
 pub mod db;
 pub mod log;
+pub mod multi;
 pub mod networking;
+pub mod pubsub;
 pub mod reactor;
 pub mod resp;
 pub mod server;

@@ -424,17 +424,31 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     }
     let mark = c.reply_mark();
     c.last_interaction_ms = srv.ks.now_ms;
+    srv.current_client = Some(key);
     commands::process_command(srv, key, argv);
+    srv.current_client = None;
     account_errors(srv, key);
     let Some(c) = srv.clients.get_mut(key) else {
         return;
     };
     if c.has_flag(cf::REPLY_OFF | cf::REPLY_SKIP | cf::MASTER) {
-        c.reply_rollback(mark);
+        drop_suppressed_reply(c, mark);
         c.flags &= !cf::REPLY_SKIP;
     }
     if c.reply_bytes > 0 {
         check_output_buffer_limits(srv, key);
+    }
+}
+
+/// Drops the reply appended since `mark` (CLIENT REPLY OFF/SKIP, our master), keeping the
+/// Pub/Sub pushes made meanwhile: they are not part of the dropped reply.
+pub fn drop_suppressed_reply(c: &mut Client, mark: (usize, usize)) {
+    c.reply_rollback(mark);
+    if !c.push_stash.is_empty() {
+        let stash = std::mem::take(&mut c.push_stash);
+        c.add_raw(&stash);
+        c.push_stash = stash;
+        c.push_stash.clear();
     }
 }
 
@@ -565,6 +579,9 @@ pub fn free_client(srv: &mut Server, key: usize) {
         return;
     }
     crate::blocked::on_free_client(srv, key);
+    // Its transaction, watches and subscriptions go first: they index it.
+    crate::multi::free_client_multi_state(srv, key);
+    crate::pubsub::unsubscribe_everything(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());
     c.conn.shutdown();

@@ -123,6 +123,23 @@ pub struct Server {
     /// total_writes_processed).
     pub stat_total_reads_processed: u64,
     pub stat_total_writes_processed: u64,
+    /// Channel, shard channel and pattern subscribers (Pub/Sub).
+    pub pubsub: crate::pubsub::PubSub,
+    /// Which clients WATCH which keys, per database.
+    pub watched: crate::multi::WatchTable,
+    /// Slab key of the client whose request is being executed (Redis's
+    /// server.current_client).
+    pub current_client: Option<usize>,
+    /// Depth of `commands::call` (1 while a command runs, 2 inside EXEC):
+    /// Redis's server.in_nested_call.
+    pub in_nested_call: u32,
+    /// True while EXEC runs its queue (Redis's server.in_exec).
+    pub in_exec: bool,
+    /// Errors of the calling client already counted as some command's
+    /// failure (so an EXEC is not blamed for the errors of its commands).
+    pub errors_seen: usize,
+    /// What the top-level command propagates, gathered across EXEC.
+    pub also_propagate: crate::commands::AlsoPropagate,
 }
 
 impl Server {
@@ -167,6 +184,13 @@ impl Server {
             introspection: crate::commands::server_cmds::Introspection::new(&replid),
             stat_total_reads_processed: 0,
             stat_total_writes_processed: 0,
+            pubsub: Default::default(),
+            watched: crate::multi::WatchTable::new(config.databases),
+            current_client: None,
+            in_nested_call: 0,
+            in_exec: false,
+            errors_seen: 0,
+            also_propagate: Default::default(),
             config,
         })
     }
@@ -247,6 +271,7 @@ impl Server {
         if self.ks.blocking.has_ready() {
             crate::blocked::handle_clients_blocked_on_keys(self);
         }
+        self.refresh_key_event_recording();
         if self.ks.active_expire_cycle_fast(self.config.hz) > 0 {
             self.propagate_expired();
         }
@@ -278,6 +303,7 @@ impl Server {
         self.net_out_metric.track(self.stat_net_output_bytes, now);
         crate::networking::clients_cron(self);
         let expire_start = Instant::now();
+        self.refresh_key_event_recording();
         self.ks.active_expire_effort = self.config.active_expire_effort.clamp(1, 10) as u32;
         self.ks.active_expire_cycle(self.config.hz);
         if self.config.activerehashing {
@@ -299,10 +325,72 @@ impl Server {
         self.propagate_expired();
     }
 
-    /// Drains keys deleted by expiry (lazy or active). The replication and
-    /// AOF issues turn each into a propagated DEL here.
+    /// Drains keys deleted by expiry (lazy or active): their `expired`
+    /// keyspace events and WATCH invalidation (Redis's
+    /// deleteExpiredKeyAndPropagate) first, in order. The replication and
+    /// AOF issues turn each key into a propagated DEL here.
     pub fn propagate_expired(&mut self) {
+        self.drain_key_events();
         self.ks.expired.clear();
+    }
+
+    /// Tells the keyspace which [`crate::db::KeyEvent`]s anybody listens
+    /// for: expiries when keyspace events `x` are on or a key is WATCHed,
+    /// new keys with `n`, misses with `m`.
+    pub fn refresh_key_event_recording(&mut self) {
+        use crate::config::notify;
+        use crate::db::record;
+        let flags = self.config.notify_keyspace_events_flags;
+        let mut bits = 0;
+        if flags & notify::EXPIRED != 0 || !self.watched.is_empty() {
+            bits |= record::EXPIRED;
+        }
+        if flags & notify::NEW != 0 {
+            bits |= record::NEW;
+        }
+        if flags & notify::KEY_MISS != 0 {
+            bits |= record::MISS;
+        }
+        self.ks.record_events = bits;
+    }
+
+    /// Reports the key events the keyspace recorded, in the order they
+    /// happened: `expired` (and WATCH invalidation), `new`, `keymiss`.
+    pub fn drain_key_events(&mut self) {
+        use crate::config::notify;
+        use crate::db::KeyEvent;
+        if self.ks.events.is_empty() {
+            return;
+        }
+        let mut events = std::mem::take(&mut self.ks.events);
+        for (kind, db, key) in events.drain(..) {
+            match kind {
+                KeyEvent::Expired => {
+                    crate::pubsub::notify_keyspace_event(
+                        self,
+                        notify::EXPIRED,
+                        "expired",
+                        &key,
+                        db,
+                    );
+                    crate::multi::touch_watched_key(self, db, &key);
+                }
+                KeyEvent::New => {
+                    crate::pubsub::notify_keyspace_event(self, notify::NEW, "new", &key, db)
+                }
+                KeyEvent::Miss => crate::pubsub::notify_keyspace_event(
+                    self,
+                    notify::KEY_MISS,
+                    "keymiss",
+                    &key,
+                    db,
+                ),
+            }
+        }
+        // Keep the allocation unless something was recorded meanwhile.
+        if self.ks.events.is_empty() {
+            self.ks.events = events;
+        }
     }
 
     /// CONFIG RESETSTAT: zeroes INFO's counters, as Redis's resetServerStats.

@@ -180,6 +180,7 @@ fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.err("ERR DB index is out of range");
         return;
     }
+    ctx.signal_swapped_db(a as usize, b as usize);
     ctx.srv.ks.dbs.swap(a as usize, b as usize);
     // Clients blocked on a key the other database holds as a list can now be served.
     ctx.srv.ks.scan_for_ready_keys(a as usize);
@@ -318,6 +319,10 @@ fn reset(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
     let auth_required = ctx.srv.auth_required();
     let key = ctx.cid;
     ctx.srv.monitors.retain(|&m| m != key);
+    // Redis's clearClientConnectionState: the transaction, the watches and
+    // every subscription go, silently.
+    crate::multi::discard_transaction(ctx.srv, key);
+    crate::pubsub::unsubscribe_everything(ctx.srv, key);
     let c = ctx.client();
     c.db = 0;
     c.resp = 2;
@@ -329,7 +334,6 @@ fn reset(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
         | cf::REPLY_OFF
         | cf::REPLY_SKIP
         | cf::REPLY_SKIP_NEXT);
-    c.multi_queue.clear();
     c.authenticated = !auth_required;
     c.add_status("RESET");
 }

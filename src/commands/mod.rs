@@ -28,10 +28,14 @@
 
 pub mod config_cmd;
 pub mod connection;
+pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod server_cmds;
+pub mod sets;
 pub mod strings;
+pub mod transactions;
 
 use std::collections::HashMap;
 use std::ops::Index;
@@ -165,17 +169,19 @@ pub struct CommandTable {
     subs: HashMap<usize, HashMap<Vec<u8>, usize>>,
 }
 
-/// Every family's command list.
-fn families() -> [&'static [CommandSpec]; 6] {
-    [
-        connection::COMMANDS,
-        config_cmd::COMMANDS,
-        strings::COMMANDS,
-        keys::COMMANDS,
-        lists::COMMANDS,
-        server_cmds::COMMANDS,
-    ]
-}
+/// Every family's command list, one line per family.
+const FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    config_cmd::COMMANDS,
+    strings::COMMANDS,
+    keys::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    transactions::COMMANDS,
+    pubsub::COMMANDS,
+    server_cmds::COMMANDS,
+];
 
 impl CommandTable {
     pub fn build() -> CommandTable {
@@ -186,8 +192,8 @@ impl CommandTable {
             stats: Vec::new(),
             subs: HashMap::new(),
         };
-        for fam in families() {
-            for spec in fam {
+        for fam in FAMILIES {
+            for spec in fam.iter() {
                 let id = t.push(spec, spec.name.to_string());
                 t.by_name.insert(spec.name.as_bytes().to_vec(), id);
                 if !spec.subcommands.is_empty() {
@@ -378,17 +384,38 @@ impl<'a> Ctx<'a> {
         self.srv.propagation.force = true;
     }
 
-    /// Database `db` (or every one, `None`) was emptied: Redis's
-    /// signalFlushedDb (invalidates WATCH and client tracking; wired by the
-    /// transactions issue).
+    /// Database `db` (or every one, `None`) is about to be emptied (call
+    /// it while the keys are still there): Redis's signalFlushedDb, which
+    /// fails the transactions WATCHing keys that exist there.
     pub fn signal_flushed_db(&mut self, db: Option<usize>) {
-        let _ = db;
+        if self.srv.watched.is_empty() {
+            return;
+        }
+        let dbs = match db {
+            Some(d) => d..d + 1,
+            None => 0..self.srv.ks.dbs.len(),
+        };
+        for d in dbs {
+            crate::multi::touch_all_watched_keys_in_db(self.srv, d, None);
+        }
     }
 
-    /// A key's value changed: Redis's signalModifiedKey (invalidates WATCH;
-    /// wired by the transactions issue).
+    /// Databases `a` and `b` are about to be swapped (SWAPDB, before the
+    /// swap): fails the transactions WATCHing a key that exists in either,
+    /// as Redis's dbSwapDatabases.
+    pub fn signal_swapped_db(&mut self, a: usize, b: usize) {
+        if a == b || self.srv.watched.is_empty() {
+            return;
+        }
+        crate::multi::touch_all_watched_keys_in_db(self.srv, a, Some(b));
+        crate::multi::touch_all_watched_keys_in_db(self.srv, b, Some(a));
+    }
+
+    /// A key's value changed: Redis's signalModifiedKey (fails the
+    /// transactions WATCHing it).
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
-        let _ = (db, key);
+        self.srv.drain_key_events();
+        crate::multi::touch_watched_key(self.srv, db, key);
     }
 
     /// `key` may now serve clients blocked on it: Redis's signalKeyAsReady. A new list or
@@ -400,9 +427,32 @@ impl<'a> Ctx<'a> {
 
     /// A keyspace event happened: Redis's notifyKeyspaceEvent(type, event,
     /// key, dbid), with `class` one of the NOTIFY_* letters (`g` generic,
-    /// `$` string, `x` expired ...). Delivered by the pub/sub issue.
+    /// `$` string, `l` list, `s` set, `h` hash, `z` zset, `x` expired, `e`
+    /// evicted, `t` stream, `n` new, `m` keymiss). Published on the
+    /// `__keyspace@<db>__`/`__keyevent@<db>__` channels when
+    /// `notify-keyspace-events` enables the class.
     pub fn notify_keyspace_event(&mut self, class: u8, event: &str, key: &[u8], db: usize) {
-        let _ = (class, event, key, db);
+        // Events the keyspace recorded meanwhile (an expiry, a new key)
+        // happened first: report them first.
+        self.srv.drain_key_events();
+        if self.srv.config.notify_keyspace_events_flags == 0 {
+            return;
+        }
+        let bit = crate::pubsub::class_bit(class);
+        crate::pubsub::notify_keyspace_event(self.srv, bit, event, key, db);
+    }
+
+    /// True while the running command was queued by MULTI and runs inside
+    /// EXEC (Redis's `c->flags & CLIENT_MULTI` seen from a command).
+    pub fn in_multi(&self) -> bool {
+        self.srv.clients[self.cid].has_flag(cf::MULTI)
+    }
+
+    /// True when the calling client must not block (Redis's
+    /// CLIENT_DENY_BLOCKING, set inside EXEC): a blocking command then
+    /// answers as if its timeout had expired.
+    pub fn deny_blocking(&self) -> bool {
+        self.srv.clients[self.cid].has_flag(cf::DENY_BLOCKING)
     }
 
     /// The full name of the running command (`get`, `config|set`).
@@ -435,6 +485,43 @@ pub fn truncate(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
+/// Refuses a request (Redis's rejectCommand): inside MULTI the transaction
+/// is doomed (`DIRTY_EXEC`); a refused EXEC aborts it with `-EXECABORT`.
+/// `msg` carries its error code (`ERR ...`, `OOM ...`).
+fn reject(srv: &mut Server, cid: usize, id: Option<usize>, argv: &Argv<'_>, msg: &str) {
+    crate::multi::flag_transaction(&mut srv.clients[cid]);
+    if let Some(id) = id {
+        srv.commands.stats[id].rejected_calls += 1;
+        if is_command(srv, id, "exec") {
+            transactions::exec_command_abort(srv, cid, id, argv, msg);
+            return;
+        }
+    }
+    srv.clients[cid].add_error(msg);
+}
+
+/// True when table entry `id` is the top-level command `name` (renamed or
+/// not; never a subcommand of the same name).
+pub fn is_command(srv: &Server, id: usize, name: &str) -> bool {
+    srv.commands.full_names[id] == name
+}
+
+/// Commands a client in the RESP2 Pub/Sub context may still run.
+const PUBSUB_CONTEXT_COMMANDS: &[&str] = &[
+    "ping",
+    "subscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "sunsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "quit",
+    "reset",
+];
+
+/// Commands that run at once even inside MULTI.
+const MULTI_CONTROL_COMMANDS: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
+
 /// Checks and runs one request for client `cid`: Redis's processCommand.
 /// Returns the table id of the command that ran, if one did.
 pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<usize> {
@@ -457,7 +544,8 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             truncate(&String::from_utf8_lossy(name), 128),
             args
         );
-        srv.clients[cid].add_error(&msg);
+        srv.clients[cid].last_cmd = None;
+        reject(srv, cid, None, argv, &msg);
         return None;
     };
     let c = &srv.clients[cid];
@@ -465,57 +553,120 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
     // about the table.
     if !c.authenticated && srv.auth_required() && srv.commands.specs[id].flags & flags::NO_AUTH == 0
     {
-        srv.commands.stats[id].rejected_calls += 1;
-        srv.clients[cid].add_error("NOAUTH Authentication required.");
+        reject(srv, cid, Some(id), argv, "NOAUTH Authentication required.");
         return None;
     }
     if srv.commands.has_subcommands(id) && argv.len() >= 2 {
         match srv.commands.lookup_sub(id, argv.get(1)) {
             Some(sid) => id = sid,
             None => {
-                srv.commands.stats[id].rejected_calls += 1;
                 let parent = String::from_utf8_lossy(argv.get(0)).to_uppercase();
                 let sub = String::from_utf8_lossy(argv.get(1)).into_owned();
-                srv.clients[cid].add_error(&format!(
+                let msg = format!(
                     "ERR unknown subcommand '{}'. Try {} HELP.",
                     truncate(&sub, 128),
                     parent
-                ));
+                );
+                srv.clients[cid].last_cmd = None;
+                reject(srv, cid, Some(id), argv, &msg);
                 return None;
             }
         }
     }
+    // CLIENT LIST cmd= names the last command seen, queued or refused.
+    srv.clients[cid].last_cmd = Some(id);
     let spec = srv.commands.specs[id];
     let argc = argv.len() as i32;
     if (spec.arity > 0 && argc != spec.arity) || argc < -spec.arity {
-        srv.commands.stats[id].rejected_calls += 1;
         let msg = format!(
             "ERR wrong number of arguments for '{}' command",
             srv.commands.full_names[id]
         );
-        srv.clients[cid].add_error(&msg);
+        reject(srv, cid, Some(id), argv, &msg);
         return None;
     }
+    let in_multi = srv.clients[cid].has_flag(cf::MULTI);
+    if in_multi && spec.flags & flags::NO_MULTI != 0 {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "ERR Command not allowed inside a transaction",
+        );
+        return None;
+    }
+    // EXEC stands for the commands it queued: it is a write, a
+    // memory-using ... command when one of them is.
+    let is_exec = is_command(srv, id, "exec");
+    let queued_flags = if is_exec {
+        srv.clients[cid].mstate.cmd_flags
+    } else {
+        0
+    };
+    let cmd_flags = spec.flags | queued_flags;
     // Redis's OOM gate: with maxmemory set and no eviction policy able to
     // free memory (rudis evicts nothing yet), commands that may grow memory
-    // are refused while over the limit.
-    if spec.flags & flags::DENYOOM != 0
-        && srv.config.maxmemory > 0
+    // are refused while over the limit. Inside MULTI queueing itself uses
+    // memory, so every command but EXEC/DISCARD/QUIT/RESET is refused.
+    if srv.config.maxmemory > 0
         && !srv.clients[cid].has_flag(cf::MASTER)
         && crate::alloc::allocated() > srv.config.maxmemory
     {
-        srv.commands.stats[id].rejected_calls += 1;
-        srv.clients[cid].add_error("OOM command not allowed when used memory > 'maxmemory'.");
+        let reject_on_oom = cmd_flags & flags::DENYOOM != 0
+            || (in_multi
+                && !["exec", "discard", "quit", "reset"]
+                    .iter()
+                    .any(|n| is_command(srv, id, n)));
+        if reject_on_oom {
+            reject(
+                srv,
+                cid,
+                Some(id),
+                argv,
+                "OOM command not allowed when used memory > 'maxmemory'.",
+            );
+            return None;
+        }
+    }
+    // min-replicas-to-write: rudis has no replicas yet, so no replica is
+    // ever "good" and writes are refused whenever the option is on.
+    if cmd_flags & flags::WRITE != 0
+        && srv.config.min_replicas_to_write > 0
+        && srv.config.min_replicas_max_lag > 0
+    {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "NOREPLICAS Not enough good replicas to write.",
+        );
         return None;
     }
-    let c = &mut srv.clients[cid];
-    if c.has_flag(cf::MULTI)
-        && !matches!(
-            spec.name,
-            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
-        )
+    // RESP2 subscribers may only manage subscriptions (RESP3 pushes
+    // messages out of band, so there it has no limits).
+    let c = &srv.clients[cid];
+    if c.has_flag(cf::PUBSUB)
+        && c.resp == 2
+        && !PUBSUB_CONTEXT_COMMANDS
+            .iter()
+            .any(|n| is_command(srv, id, n))
     {
-        c.multi_queue.push(argv.to_vecs());
+        let msg = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            srv.commands.full_names[id]
+        );
+        reject(srv, cid, Some(id), argv, &msg);
+        return None;
+    }
+    if in_multi
+        && !MULTI_CONTROL_COMMANDS
+            .iter()
+            .any(|n| is_command(srv, id, n))
+    {
+        let c = &mut srv.clients[cid];
+        crate::multi::queue_multi_command(c, id, spec.flags, argv);
         c.add_raw(b"+QUEUED\r\n");
         return None;
     }
@@ -537,7 +688,8 @@ pub fn propagate_pending(srv: &mut Server) {
 
 /// What the running command asked to propagate differently (see
 /// `Ctx::rewrite_propagation`, `also_propagate`, `prevent_propagation`).
-/// Reset before each command; consumed by replication and AOF.
+/// Reset before each command (a command run by EXEC gets its own and the
+/// EXEC's is put back after it); consumed by replication and AOF.
 #[derive(Default)]
 pub struct PropagationRequest {
     pub rewritten: Option<Vec<Vec<u8>>>,
@@ -547,13 +699,78 @@ pub struct PropagationRequest {
     pub force: bool,
 }
 
-/// Runs a checked command and records its stats (Redis's call()).
+/// One command to propagate: its database and arguments.
+pub type PropagatedOp = (usize, Vec<Vec<u8>>);
+
+/// Redis's server.also_propagate: what the top-level command, and every
+/// command an EXEC runs, propagates, collected in order and handed on
+/// when the top-level command ends, wrapped in MULTI/EXEC when there is
+/// more than one (see [`wrap_in_transaction`]).
+#[derive(Default)]
+pub struct AlsoPropagate {
+    /// Set by the replication and AOF issues while something consumes the
+    /// stream (a replica or backlog, the AOF); until then nothing is copied.
+    pub enabled: bool,
+    pub ops: Vec<PropagatedOp>,
+}
+
+/// Redis's propagatePendingCommands ordering: several commands from one
+/// top-level call (an EXEC, or a command that propagates extra ones) go
+/// out as one MULTI ... EXEC, the MULTI in the first command's database
+/// and the EXEC in the last's, so no SELECT is needed in between.
+pub fn wrap_in_transaction(ops: Vec<PropagatedOp>) -> Vec<PropagatedOp> {
+    if ops.len() <= 1 {
+        return ops;
+    }
+    let first_db = ops[0].0;
+    let last_db = ops[ops.len() - 1].0;
+    let mut out = Vec::with_capacity(ops.len() + 2);
+    out.push((first_db, vec![b"MULTI".to_vec()]));
+    out.extend(ops);
+    out.push((last_db, vec![b"EXEC".to_vec()]));
+    out
+}
+
+/// Hands what the finished top-level command propagates to the stream.
+fn propagate_pending_commands(srv: &mut Server) {
+    if srv.also_propagate.ops.is_empty() {
+        return;
+    }
+    let ops = std::mem::take(&mut srv.also_propagate.ops);
+    for (db, argv) in wrap_in_transaction(ops) {
+        propagate_now(srv, db, &argv);
+    }
+}
+
+/// Redis's propagateNow: the replication and AOF issues feed the backlog,
+/// the replicas and the AOF buffer here.
+fn propagate_now(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
+    let _ = (srv, db, argv);
+}
+
+/// Runs a checked command and records its stats (Redis's call()). EXEC
+/// calls it again for each queued command (`srv.in_nested_call` > 1):
+/// those share the EXEC's command clock, and their propagation is
+/// gathered with the EXEC's.
 pub fn call(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>) {
     let spec = srv.commands.specs[id];
-    srv.ks.update_clock();
+    let top = srv.in_nested_call == 0;
+    if top {
+        // One clock for the whole command, EXEC's queue included.
+        srv.ks.update_clock();
+        srv.errors_seen = srv.clients[cid].errors.len();
+    }
+    srv.refresh_key_event_recording();
     let errors_before = srv.clients[cid].errors.len();
-    srv.propagation = PropagationRequest::default();
+    let outer_request = if top {
+        srv.propagation = PropagationRequest::default();
+        None
+    } else {
+        Some(std::mem::take(&mut srv.propagation))
+    };
+    let dirty_before = srv.ks.dirty;
     let start = std::time::Instant::now();
+    srv.in_nested_call += 1;
     {
         let mut ctx = Ctx {
             srv,
@@ -562,16 +779,80 @@ pub fn call(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>) {
         };
         (spec.handler)(&mut ctx, argv);
     }
+    srv.in_nested_call -= 1;
     let usec = start.elapsed().as_micros() as u64;
+    // What the command itself changed and expired is reported before
+    // anything else runs.
+    srv.drain_key_events();
+    if srv.also_propagate.enabled {
+        let dirty = srv.ks.dirty > dirty_before;
+        record_propagation(srv, cid, id, argv, dirty);
+    }
+    if let Some(outer) = outer_request {
+        srv.propagation = outer;
+    }
     let st = &mut srv.commands.stats[id];
     st.calls += 1;
     st.usec += usec;
     let c = &mut srv.clients[cid];
-    if c.errors.len() > errors_before {
+    // A command failed when it added an error itself: errors of the
+    // commands an EXEC ran were already counted against them.
+    let errors = c.errors.len();
+    if errors > errors_before.max(srv.errors_seen) {
         st.failed_calls += 1;
     }
+    srv.errors_seen = errors;
     c.last_cmd = Some(id);
     srv.stat_numcommands += 1;
     // Latency monitor, slow log, MONITOR feed, latency histogram.
     server_cmds::after_call(srv, cid, id, argv, usec);
+    if top {
+        propagate_pending_commands(srv);
+    }
+}
+
+/// Adds what the command that just ran propagates to
+/// `srv.also_propagate` (Redis's call() → alsoPropagate): the command (or
+/// its rewrite) when it changed data or forced it and did not prevent it,
+/// then its extras. EXEC itself never goes out: its commands do.
+fn record_propagation(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>, dirty: bool) {
+    let db = srv.clients[cid].db;
+    let is_exec = is_command(srv, id, "exec");
+    let req = &mut srv.propagation;
+    if !req.prevent && !is_exec && (dirty || req.force) {
+        let cmd = req.rewritten.take().unwrap_or_else(|| argv.to_vecs());
+        srv.also_propagate.ops.push((db, cmd));
+    }
+    srv.also_propagate.ops.append(&mut req.also);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(db: usize, words: &[&str]) -> PropagatedOp {
+        (db, words.iter().map(|w| w.as_bytes().to_vec()).collect())
+    }
+
+    #[test]
+    fn one_command_goes_out_alone() {
+        let ops = vec![op(0, &["set", "a", "1"])];
+        assert_eq!(wrap_in_transaction(ops.clone()), ops);
+        assert!(wrap_in_transaction(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn several_commands_go_out_as_one_transaction() {
+        let ops = vec![op(1, &["set", "a", "1"]), op(2, &["set", "b", "2"])];
+        let out = wrap_in_transaction(ops);
+        assert_eq!(
+            out,
+            vec![
+                op(1, &["MULTI"]),
+                op(1, &["set", "a", "1"]),
+                op(2, &["set", "b", "2"]),
+                op(2, &["EXEC"]),
+            ]
+        );
+    }
 }

@@ -13,8 +13,11 @@
 //!   │     └── expires: key -> ms     (only keys with a TTL; same key bytes)
 //!   ├── now_ms                       cached once per command, like Redis's
 //!   │                                server.mstime, so a MULTI sees one clock
-//!   └── expired: [(db, key)]         drained after each command / cron tick
-//!                                    into DELs for AOF and replicas
+//!   ├── expired: [(db, key)]         drained after each command / cron tick
+//!   │                                into DELs for AOF and replicas
+//!   └── events: [(kind, db, key)]    expired / new / missed keys, in the order
+//!                                    they happened, for keyspace events and
+//!                                    WATCH (recorded only when asked for)
 //! ```
 //!
 //! Expiry, as Redis does it:
@@ -38,6 +41,8 @@
 pub mod blocking;
 pub mod dict;
 pub mod hash;
+pub mod inline_bytes;
+pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod object;
@@ -78,6 +83,26 @@ pub struct Db {
     /// Where the active expire cycle resumes scanning `expires` (Redis's
     /// expires_cursor), so successive cycles cover every key.
     pub expires_cursor: u64,
+}
+
+/// Something that happened to a key inside the keyspace that Redis reports
+/// from db.c (notifyKeyspaceEvent, signalModifiedKey). The keyspace only
+/// records it; the server drains [`Keyspace::events`] in order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum KeyEvent {
+    /// Deleted because its TTL passed (lazily or by the active cycle).
+    Expired,
+    /// Added (Redis's dbAdd: the `new` event).
+    New,
+    /// A read found nothing (the `keymiss` event).
+    Miss,
+}
+
+/// Bits of [`Keyspace::record_events`]: which [`KeyEvent`]s to record.
+pub mod record {
+    pub const EXPIRED: u8 = 1 << 0;
+    pub const NEW: u8 = 1 << 1;
+    pub const MISS: u8 = 1 << 2;
 }
 
 /// How a lookup treats the key it finds.
@@ -122,6 +147,12 @@ pub struct Keyspace {
     pub child_active: bool,
     /// Keys deleted by expiry, waiting to be propagated as DEL.
     pub expired: Vec<(usize, Box<[u8]>)>,
+    /// Key events waiting to be reported, in order (see [`KeyEvent`]).
+    pub events: Vec<(KeyEvent, usize, Box<[u8]>)>,
+    /// Which events to record ([`record`] bits): set by the server from
+    /// `notify-keyspace-events` and whether any key is WATCHed, so nothing
+    /// is copied when nobody listens.
+    pub record_events: u8,
     /// Changes since the last successful save (Redis's server.dirty).
     pub dirty: u64,
     pub stats: KeyspaceStats,
@@ -170,6 +201,8 @@ impl Keyspace {
             active_expire_enabled: true,
             child_active: false,
             expired: Vec::new(),
+            events: Vec::new(),
+            record_events: 0,
             dirty: 0,
             stats: KeyspaceStats::default(),
             active_expire_effort: 1,
@@ -225,7 +258,11 @@ impl Keyspace {
         d.expires.remove(key);
         if let Some((k, _)) = d.dict.remove(key) {
             self.stats.expired_keys += 1;
-            self.expired.push((db, k));
+            if self.record_events & record::EXPIRED != 0 {
+                self.events
+                    .push((KeyEvent::Expired, db, k.to_vec().into_boxed_slice()));
+            }
+            self.expired.push((db, k.into_boxed()));
         }
     }
 
@@ -241,6 +278,7 @@ impl Keyspace {
         if self.expire_if_needed(db, key) {
             if matches!(access, Access::Read | Access::ReadNoTouch) {
                 self.stats.keyspace_misses += 1;
+                self.record_miss(db, key);
             }
             return None;
         }
@@ -260,9 +298,20 @@ impl Keyspace {
             None => {
                 if stats {
                     self.stats.keyspace_misses += 1;
+                    // Inline record_miss: `self.dbs` is still borrowed here.
+                    if self.record_events & record::MISS != 0 {
+                        self.events.push((KeyEvent::Miss, db, key.into()));
+                    }
                 }
                 None
             }
+        }
+    }
+
+    /// A read found no `key`: Redis's `keymiss` event, when asked for.
+    fn record_miss(&mut self, db: usize, key: &[u8]) {
+        if self.record_events & record::MISS != 0 {
+            self.events.push((KeyEvent::Miss, db, key.into()));
         }
     }
 
@@ -285,6 +334,7 @@ impl Keyspace {
     /// `keep_ttl`. The key bytes are copied only when the key is new.
     pub fn set_key(&mut self, db: usize, key: &[u8], mut obj: RObj, keep_ttl: bool) {
         obj.lru = self.lru_now();
+        let record_new = self.record_events & record::NEW != 0;
         let d = &mut self.dbs[db];
         match d.dict.get_mut(key) {
             Some(slot) => *slot = obj,
@@ -292,9 +342,12 @@ impl Keyspace {
                 // Redis's dbAdd: a new list or sorted set may be what a blocked client waits
                 // for.
                 let can_serve = matches!(obj.value, Value::List(_) | Value::ZSet(_));
-                d.dict.insert(key.into(), obj);
+                d.dict.insert(key, obj);
                 if can_serve {
                     self.blocking.signal(db, key);
+                }
+                if record_new {
+                    self.events.push((KeyEvent::New, db, key.into()));
                 }
             }
         }
@@ -341,7 +394,7 @@ impl Keyspace {
         } else {
             d.expires.remove(key).map(|(_, t)| t)
         };
-        Some((k, v, ttl))
+        Some((k.into_boxed(), v, ttl))
     }
 
     /// Sets an absolute deadline (ms) on an existing key.
@@ -350,7 +403,7 @@ impl Keyspace {
         if let Some(t) = d.expires.get_mut(key) {
             *t = when_ms;
         } else if d.dict.contains_key(key) {
-            d.expires.insert(key.into(), when_ms);
+            d.expires.insert(key, when_ms);
         }
     }
 

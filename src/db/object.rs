@@ -9,6 +9,7 @@
 /// 44 bytes, Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
 pub use super::hash::HashValue;
+pub use super::inline_bytes::InlineBytes;
 pub use super::list::ListValue;
 pub use super::set::SetValue;
 pub use super::zset::ZSetValue;
@@ -39,10 +40,12 @@ pub enum Value {
 pub enum StrValue {
     /// A canonical decimal integer, stored as the number (encoding `int`).
     Int(i64),
-    /// Up to 44 bytes, exactly sized (encoding `embstr`).
-    Emb(Box<[u8]>),
-    /// Any size, growable in place (encoding `raw`).
-    Raw(Vec<u8>),
+    /// Up to 44 bytes (encoding `embstr`): up to 22 inline in the object itself, longer ones
+    /// in one exactly sized allocation.
+    Emb(InlineBytes),
+    /// Any size, growable in place (encoding `raw`). Boxed so that the common encodings keep
+    /// `StrValue` at 24 bytes.
+    Raw(Box<Vec<u8>>),
 }
 
 /// Error text of every type mismatch, as Redis words it.
@@ -162,9 +165,9 @@ impl StrValue {
             }
         }
         if bytes.len() <= EMBSTR_SIZE_LIMIT {
-            StrValue::Emb(bytes.into())
+            StrValue::Emb(InlineBytes::new(bytes))
         } else {
-            StrValue::Raw(bytes.to_vec())
+            StrValue::Raw(Box::new(bytes.to_vec()))
         }
     }
 
@@ -177,9 +180,9 @@ impl StrValue {
             }
         }
         if v.len() <= EMBSTR_SIZE_LIMIT {
-            StrValue::Emb(v.into_boxed_slice())
+            StrValue::Emb(InlineBytes::from(v))
         } else {
-            StrValue::Raw(v)
+            StrValue::Raw(Box::new(v))
         }
     }
 
@@ -225,7 +228,7 @@ impl StrValue {
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         if !matches!(self, StrValue::Raw(_)) {
             let v = self.to_vec();
-            *self = StrValue::Raw(v);
+            *self = StrValue::Raw(Box::new(v));
         }
         match self {
             StrValue::Raw(v) => v,
@@ -264,7 +267,15 @@ mod tests {
         assert_eq!(StrValue::Int(0).len(), 1);
         let mut v = StrValue::Int(42);
         v.make_raw().push(b'!');
-        assert_eq!(v, StrValue::Raw(b"42!".to_vec()));
+        assert_eq!(v, StrValue::Raw(Box::new(b"42!".to_vec())));
+    }
+
+    #[test]
+    fn object_is_32_bytes() {
+        // A key's entry is next (8) + key (24) + RObj (32) = 64 bytes, one jemalloc class.
+        assert_eq!(std::mem::size_of::<StrValue>(), 24);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<RObj>(), 32);
     }
 
     #[test]

@@ -167,11 +167,7 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     } else {
         0
     };
-    let multi_mem: usize = c
-        .multi_queue
-        .iter()
-        .map(|cmd| cmd.iter().map(|a| a.len()).sum::<usize>())
-        .sum();
+    let multi_mem = c.mstate.argv_len_sums;
     let chunks = c.reply_chunks();
     // The first reply chunk plays Redis's static buffer `buf` (rbs and its
     // peak rbp, obl); further chunks are its reply list (oll, omem).
@@ -179,7 +175,7 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     let obl = if chunks <= 1 { c.reply_bytes } else { 0 };
     let oll = chunks.saturating_sub(1);
     let omem = if oll > 0 { c.reply_memory() } else { 0 };
-    let tot_mem = super::info::client_memory(c) + (argv_mem + multi_mem) as u64;
+    let tot_mem = super::info::client_memory(c) + (argv_mem + crate::multi::mem_overhead(c)) as u64;
     let mut events = String::from("r");
     if c.has_pending_replies() && !is_self {
         events.push('w');
@@ -195,7 +191,7 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     };
     let _ = write!(
         out,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -205,9 +201,10 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
         ((now_ms - c.last_interaction_ms) / 1000).max(0),
         flags,
         c.db,
-        c.subscriptions,
-        c.psubscriptions,
-        if c.has_flag(cf::MULTI) { c.multi_queue.len() as i64 } else { -1 },
+        c.pubsub.channels.len(),
+        c.pubsub.patterns.len(),
+        c.pubsub.shard_channels.len(),
+        if c.has_flag(cf::MULTI) { c.mstate.commands.len() as i64 } else { -1 },
         qbuf,
         qbuf_free,
         argv_mem,

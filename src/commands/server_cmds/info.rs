@@ -430,7 +430,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              mem_clients_normal:{}\r\n\
              mem_cluster_links:0\r\n\
              mem_aof_buffer:{}\r\n\
-             mem_allocator:libc\r\n\
+             mem_allocator:jemalloc-5.3.0\r\n\
              active_defrag_running:0\r\n\
              lazyfree_pending_objects:0\r\n\
              lazyfreed_objects:0\r\n",
@@ -525,9 +525,9 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              current_eviction_exceeded_time:0\r\n\
              keyspace_hits:{}\r\n\
              keyspace_misses:{}\r\n\
-             pubsub_channels:0\r\n\
-             pubsub_patterns:0\r\n\
-             pubsubshard_channels:0\r\n\
+             pubsub_channels:{}\r\n\
+             pubsub_patterns:{}\r\n\
+             pubsubshard_channels:{}\r\n\
              latest_fork_usec:0\r\n\
              total_forks:0\r\n\
              migrate_cached_sockets:0\r\n\
@@ -564,6 +564,9 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             st.evicted_keys,
             st.keyspace_hits,
             st.keyspace_misses,
+            srv.pubsub.channels.len(),
+            srv.pubsub.patterns.len(),
+            srv.pubsub.shard_channels.len(),
             srv.stat_unexpected_error_replies,
             srv.stat_total_error_replies,
             srv.stat_total_reads_processed,

@@ -34,6 +34,12 @@ pub const MONITOR: CommandSpec = cmd(
 fn monitor(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
     let key = ctx.cid;
     let c = ctx.client();
+    // A client that expects one reply per command (inside EXEC) cannot
+    // become a stream of lines.
+    if c.has_flag(cf::DENY_BLOCKING) {
+        c.add_error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+        return;
+    }
     // A replica or a client already monitoring is left as it is.
     if c.has_flag(cf::REPLICA | cf::MONITOR) {
         return;
