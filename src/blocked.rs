@@ -140,7 +140,7 @@ pub fn timeout_from_arg(ctx: &mut Ctx<'_>, arg: &[u8]) -> Option<i64> {
 /// Whether the calling client may block: not inside MULTI/EXEC (nor, later, a script), where
 /// a blocking command behaves as if its timeout expired (Redis's CLIENT_DENY_BLOCKING).
 pub fn can_block(ctx: &mut Ctx<'_>) -> bool {
-    !ctx.deny_blocking()
+    !(ctx.in_multi() || ctx.deny_blocking())
 }
 
 /// Blocks the calling client on `keys` until one is ready with a value of type `btype`,

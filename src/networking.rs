@@ -578,10 +578,10 @@ pub fn free_client(srv: &mut Server, key: usize) {
     if !srv.clients.contains(key) {
         return;
     }
-    crate::blocked::on_free_client(srv, key);
     // Its transaction, watches and subscriptions go first: they index it.
     crate::multi::free_client_multi_state(srv, key);
     crate::pubsub::unsubscribe_everything(srv, key);
+    crate::blocked::on_free_client(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());
     c.conn.shutdown();

@@ -266,12 +266,12 @@ impl Server {
     /// sleep, keys made ready for blocked clients, fast expire cycle, flush replies, free
     /// closed clients.
     pub fn before_sleep(&mut self) {
+        self.refresh_key_event_recording();
         crate::blocked::handle_timeouts(self);
         crate::blocked::process_unblocked_clients(self);
         if self.ks.blocking.has_ready() {
             crate::blocked::handle_clients_blocked_on_keys(self);
         }
-        self.refresh_key_event_recording();
         if self.ks.active_expire_cycle_fast(self.config.hz) > 0 {
             self.propagate_expired();
         }

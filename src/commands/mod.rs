@@ -177,6 +177,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     lists::COMMANDS,
     hashes::COMMANDS,
+    lists::COMMANDS,
     sets::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
