@@ -241,6 +241,14 @@ fn lpos_options() {
         .into_array()
         .is_empty());
     assert_eq!(int(&mut c, &["LPOS", "l", "3"]), 5);
+    // C's `rank = -rank` leaves the smallest rank negative: every match from the tail counts,
+    // and COUNT never stops the scan.
+    let min = i64::MIN.to_string();
+    assert_eq!(int(&mut c, &["LPOS", "l", "c", "RANK", &min]), 7);
+    assert_eq!(
+        c.cmd(&["LPOS", "l", "c", "RANK", &min, "COUNT", "1"]).into_array(),
+        [Reply::Int(7), Reply::Int(6), Reply::Int(2)]
+    );
     c.cmd(&["LPOS", "nokey", "c"]).assert_nil();
     assert!(c
         .cmd(&["LPOS", "nokey", "c", "COUNT", "1"])
