@@ -177,6 +177,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     config_cmd::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    lists::COMMANDS,
     hashes::COMMANDS,
     lists::COMMANDS,
     sets::COMMANDS,
