@@ -6,16 +6,27 @@
 //! `#[global_allocator]`; without it (unit tests, other binaries) the
 //! counter stays at 0 and [`allocated`] reports 0.
 //!
+//! Underneath is jemalloc (the `tikv-jemallocator` crate), the allocator
+//! Redis links by default, for the same reasons: size classes with no
+//! per-allocation header (a 24-byte request takes 32 bytes, where glibc's
+//! malloc takes 32 for anything up to 24 and 48 for 25..40 because of its
+//! 8-byte chunk header and 16-byte alignment), and far less fragmentation
+//! under churn. Measured with `DEBUG POPULATE 1000000` (10-byte keys,
+//! 12-byte values): RSS per key fell from 136 bytes with glibc to the
+//! figure `scripts/memory` reports.
+//!
 //! Cost: one relaxed atomic add or subtract per allocation and free, on a
 //! counter only the main thread and the one background thread touch, so it
 //! is uncontended (a few nanoseconds). It must never allocate or lock.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tikv_jemallocator::Jemalloc as System;
 
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
 
-/// The system allocator, counting live bytes.
+/// jemalloc, counting live bytes.
 pub struct Counting;
 
 // SAFETY: every method forwards to `System` with the caller's layout and

@@ -21,7 +21,7 @@
 
 mod expire;
 mod object;
-mod scan;
+pub mod scan;
 
 pub use scan::{parse_scan_cursor, parse_scan_options, ScanOptions};
 

@@ -28,9 +28,11 @@
 
 pub mod config_cmd;
 pub mod connection;
+pub mod hashes;
 pub mod keys;
 pub mod pubsub;
 pub mod server_cmds;
+pub mod sets;
 pub mod strings;
 pub mod transactions;
 
@@ -166,18 +168,18 @@ pub struct CommandTable {
     subs: HashMap<usize, HashMap<Vec<u8>, usize>>,
 }
 
-/// Every family's command list.
-fn families() -> [&'static [CommandSpec]; 7] {
-    [
-        connection::COMMANDS,
-        config_cmd::COMMANDS,
-        strings::COMMANDS,
-        keys::COMMANDS,
-        server_cmds::COMMANDS,
-        transactions::COMMANDS,
-        pubsub::COMMANDS,
-    ]
-}
+/// Every family's command list, one line per family.
+const FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    config_cmd::COMMANDS,
+    strings::COMMANDS,
+    keys::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    server_cmds::COMMANDS,
+    transactions::COMMANDS,
+    pubsub::COMMANDS,
+];
 
 impl CommandTable {
     pub fn build() -> CommandTable {
@@ -188,8 +190,8 @@ impl CommandTable {
             stats: Vec::new(),
             subs: HashMap::new(),
         };
-        for fam in families() {
-            for spec in fam {
+        for fam in FAMILIES {
+            for spec in fam.iter() {
                 let id = t.push(spec, spec.name.to_string());
                 t.by_name.insert(spec.name.as_bytes().to_vec(), id);
                 if !spec.subcommands.is_empty() {

@@ -424,9 +424,9 @@ fn str_obj(bytes: &[u8]) -> RObj {
 /// createStringObject: embstr up to 44 bytes, raw beyond).
 fn plain_str_obj(bytes: &[u8]) -> RObj {
     let v = if bytes.len() <= crate::db::object::EMBSTR_SIZE_LIMIT {
-        StrValue::Emb(bytes.into())
+        StrValue::Emb(crate::db::object::InlineBytes::new(bytes))
     } else {
-        StrValue::Raw(bytes.to_vec())
+        StrValue::Raw(Box::new(bytes.to_vec()))
     };
     RObj::new(Value::Str(v), 0)
 }
@@ -1087,7 +1087,7 @@ fn setrange(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let offset = offset as usize;
     let need = offset + value.len();
     if old_len.is_none() {
-        let obj = RObj::new(Value::Str(StrValue::Raw(Vec::new())), 0);
+        let obj = RObj::new(Value::Str(StrValue::Raw(Box::default())), 0);
         ctx.ks().set_key(db, key, obj, false);
     }
     let Some(s) = ctx.ks().dbs[db]

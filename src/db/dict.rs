@@ -112,12 +112,12 @@
 //!
 //! # Memory per entry (64-bit)
 //!
-//! An entry is one node, `Entry<V>` = key `Box<[u8]>` (16 bytes: pointer + length) + `V` + next
-//! pointer (8 bytes), plus the key bytes in their own allocation, plus its share of the bucket
-//! array (8 bytes per bucket, 1 to 2 buckets per entry after a growth). For a 10-byte key and a
-//! 16-byte value: node 40 bytes + key 10 bytes + buckets 8..16 bytes = 58..66 bytes requested
-//! (with glibc malloc's 16-byte granularity and 8-byte header: 48 + 32 + 8..16 = 88..96 bytes).
-//! A unit test checks the 40.
+//! An entry is one node, `Entry<V>` = key [`InlineBytes`] (24 bytes: a key of up to 22 bytes is
+//! stored right there, a longer one in its own allocation) + `V` + next pointer (8 bytes), plus
+//! its share of the bucket array (8 bytes per bucket, 1 to 2 buckets per entry after a growth).
+//! For the keyspace `V` is a 32-byte object, so a key of up to 22 bytes holding a string of up
+//! to 22 bytes is one 64-byte node and nothing else: 64 + 8..16 bytes, where Redis 7.0 spends
+//! 32 (dictEntry) + 16 (key sds) + 32 (robj with embstr) + 8..16. A unit test checks the sizes.
 //!
 //! # Differences from dict.c
 //!
@@ -137,6 +137,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use std::{mem, slice, vec};
+
+use super::inline_bytes::InlineBytes;
 
 /// Buckets in a newly created table, and the smallest a table shrinks to. Redis's
 /// `DICT_HT_INITIAL_SIZE`.
@@ -194,11 +196,11 @@ pub fn global_resize_allowed() -> bool {
 /// A bucket, or the `next` field of an entry: the rest of a chain.
 type Link<V> = Option<Box<Entry<V>>>;
 
-/// One key/value pair, the node of a bucket's chain: a single allocation (the key bytes are a
-/// second one, owned by `key`).
+/// One key/value pair, the node of a bucket's chain: a single allocation (a key longer than
+/// [`INLINE_MAX`](super::inline_bytes::INLINE_MAX) bytes has a second one, owned by `key`).
 #[derive(Clone)]
 struct Entry<V> {
-    key: Box<[u8]>,
+    key: InlineBytes,
     value: V,
     next: Link<V>,
 }
@@ -319,7 +321,8 @@ impl<V> Dict<V> {
     /// Inserts `key` with `value`. If the key was present, its value is replaced (the stored key
     /// is kept and the `key` passed in is dropped) and the old value returned, as `dictReplace`.
     /// Does one rehash step when rehashing, and may start a growth.
-    pub fn insert(&mut self, key: Box<[u8]>, value: V) -> Option<V> {
+    pub fn insert(&mut self, key: impl Into<InlineBytes>, value: V) -> Option<V> {
+        let key: InlineBytes = key.into();
         self.prepare_insert();
         let Slot { link, used } = self.slot(&key, hash_key(&key));
         if let Some(entry) = link {
@@ -337,13 +340,18 @@ impl<V> Dict<V> {
     /// Inserts `key` with `value` only if the key is absent, as `dictAdd`. Returns `false` when
     /// the key was present: the table is unchanged and the rejected `key` and `value` are
     /// dropped (use [`Dict::try_insert`] to get them back).
-    pub fn insert_new(&mut self, key: Box<[u8]>, value: V) -> bool {
+    pub fn insert_new(&mut self, key: impl Into<InlineBytes>, value: V) -> bool {
         self.try_insert(key, value).is_ok()
     }
 
     /// Inserts `key` with `value` only if the key is absent, returning the new value; when the
     /// key is present the table is unchanged and the pair comes back in `Err`.
-    pub fn try_insert(&mut self, key: Box<[u8]>, value: V) -> Result<&mut V, (Box<[u8]>, V)> {
+    pub fn try_insert(
+        &mut self,
+        key: impl Into<InlineBytes>,
+        value: V,
+    ) -> Result<&mut V, (InlineBytes, V)> {
+        let key: InlineBytes = key.into();
         self.prepare_insert();
         let Slot { link, used } = self.slot(&key, hash_key(&key));
         if link.is_some() {
@@ -378,7 +386,7 @@ impl<V> Dict<V> {
 
     /// Removes `key`, returning the stored key and its value. Does one rehash step when
     /// rehashing. Never shrinks the table; see [`Dict::shrink_to_fit_if_needed`].
-    pub fn remove(&mut self, key: &[u8]) -> Option<(Box<[u8]>, V)> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<(InlineBytes, V)> {
         if self.is_empty() {
             return None;
         }
@@ -980,8 +988,9 @@ fn rng_seed() -> u64 {
     h.finish()
 }
 
-/// A fast per-thread pseudo-random number (splitmix64). Not for secrets.
-fn random_u64() -> u64 {
+/// A fast per-thread pseudo-random number (splitmix64). Not for secrets: it picks random
+/// members (HRANDFIELD, SPOP, SRANDMEMBER, ZRANDMEMBER, intsets) as Redis's `rand()` does.
+pub fn random_u64() -> u64 {
     thread_local! {
         static STATE: Cell<u64> = Cell::new(rng_seed());
     }
@@ -1072,7 +1081,7 @@ pub struct IntoIter<V> {
 }
 
 impl<V> Iterator for IntoIter<V> {
-    type Item = (Box<[u8]>, V);
+    type Item = (InlineBytes, V);
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -1095,7 +1104,7 @@ impl<V> ExactSizeIterator for IntoIter<V> {}
 impl<V> FusedIterator for IntoIter<V> {}
 
 impl<V> IntoIterator for Dict<V> {
-    type Item = (Box<[u8]>, V);
+    type Item = (InlineBytes, V);
     type IntoIter = IntoIter<V>;
 
     fn into_iter(self) -> IntoIter<V> {
@@ -1149,14 +1158,14 @@ impl<V> FromIterator<(Box<[u8]>, V)> for Dict<V> {
 
 impl<V: fmt::Debug> fmt::Debug for Dict<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Key<'a>(&'a [u8]);
-        impl fmt::Debug for Key<'_> {
+        struct InlineBytes<'a>(&'a [u8]);
+        impl fmt::Debug for InlineBytes<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "\"{}\"", self.0.escape_ascii())
             }
         }
         f.debug_map()
-            .entries(self.iter().map(|(k, v)| (Key(k), v)))
+            .entries(self.iter().map(|(k, v)| (InlineBytes(k), v)))
             .finish()
     }
 }
@@ -1211,11 +1220,13 @@ mod tests {
     }
 
     #[test]
-    fn entry_is_40_bytes_for_16_byte_value() {
+    fn entry_sizes() {
         let _g = RESIZE_SWITCH.read().unwrap_or_else(|e| e.into_inner());
         if cfg!(target_pointer_width = "64") {
-            assert_eq!(mem::size_of::<Entry<[u8; 16]>>(), 40);
-            assert_eq!(mem::size_of::<Entry<i64>>(), 32);
+            assert_eq!(mem::size_of::<Entry<[u8; 16]>>(), 48);
+            assert_eq!(mem::size_of::<Entry<i64>>(), 40);
+            assert_eq!(mem::size_of::<Entry<()>>(), 32);
+            assert_eq!(mem::size_of::<Entry<crate::db::object::RObj>>(), 64);
             assert_eq!(mem::size_of::<Link<[u8; 16]>>(), 8);
         }
     }
@@ -1286,13 +1297,13 @@ mod tests {
     fn get_key_value_returns_stored_key() {
         let _g = RESIZE_SWITCH.read().unwrap_or_else(|e| e.into_inner());
         let mut d = Dict::new();
-        d.insert(b"abc".to_vec().into(), 1);
+        d.insert(b"abc".to_vec(), 1);
         let (key, v) = d.get_key_value(b"abc").expect("present");
         assert_eq!((key, *v), (&b"abc"[..], 1));
         assert_eq!(d.get_key_value(b"abd"), None);
         // Empty key and binary keys are ordinary keys.
         d.insert(Box::default(), 2);
-        d.insert(vec![0, 255, 0].into(), 3);
+        d.insert(vec![0, 255, 0], 3);
         assert_eq!(d.get(b""), Some(&2));
         assert_eq!(d.get(&[0, 255, 0]), Some(&3));
         assert_eq!(d.get(&[0, 255]), None);
@@ -1377,7 +1388,7 @@ mod tests {
                 1 => assert_eq!(d.insert(k(i), i), Some(i)),
                 2 => assert_eq!(d.get(&k(i)), Some(&i)),
                 _ => {
-                    assert_eq!(d.remove(&k(i)), Some((k(i), i)));
+                    assert_eq!(d.remove(&k(i)), Some((InlineBytes::from(k(i)), i)));
                     assert!(d.insert_new(k(i), i));
                 }
             }
@@ -1593,7 +1604,11 @@ mod tests {
         }
         assert_eq!(d.get(&k(10)), Some(&21));
         assert_eq!(d.iter_mut().len(), 3000);
-        let owned: HashMap<Box<[u8]>, usize> = d.clone().into_iter().collect();
+        let owned: HashMap<Box<[u8]>, usize> = d
+            .clone()
+            .into_iter()
+            .map(|(k, v)| (k.into_boxed(), v))
+            .collect();
         assert_eq!(owned.len(), 3000);
         assert_eq!(owned[&k(5)], 11);
         let mut it = d.into_iter();

@@ -39,7 +39,14 @@
 //!   among M are all found within M/20 loops, however unlucky the draw.
 
 pub mod dict;
+pub mod hash;
+pub mod inline_bytes;
+pub mod intset;
+pub mod list;
+pub mod listpack;
 pub mod object;
+pub mod set;
+pub mod zset;
 
 use dict::Dict;
 use object::{RObj, LRU_CLOCK_MAX};
@@ -247,6 +254,7 @@ impl Keyspace {
         d.expires.remove(key);
         if let Some((k, _)) = d.dict.remove(key) {
             self.stats.expired_keys += 1;
+            let k = k.into_boxed();
             if self.record_events & record::EXPIRED != 0 {
                 self.events.push((KeyEvent::Expired, db, k.clone()));
             }
@@ -327,7 +335,7 @@ impl Keyspace {
         match d.dict.get_mut(key) {
             Some(slot) => *slot = obj,
             None => {
-                d.dict.insert(key.into(), obj);
+                d.dict.insert(key, obj);
                 if record_new {
                     self.events.push((KeyEvent::New, db, key.into()));
                 }
@@ -362,7 +370,7 @@ impl Keyspace {
         } else {
             d.expires.remove(key).map(|(_, t)| t)
         };
-        Some((k, v, ttl))
+        Some((k.into_boxed(), v, ttl))
     }
 
     /// Sets an absolute deadline (ms) on an existing key.
@@ -371,7 +379,7 @@ impl Keyspace {
         if let Some(t) = d.expires.get_mut(key) {
             *t = when_ms;
         } else if d.dict.contains_key(key) {
-            d.expires.insert(key.into(), when_ms);
+            d.expires.insert(key, when_ms);
         }
     }
 

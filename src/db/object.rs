@@ -8,6 +8,12 @@
 
 /// 44 bytes, Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
 pub const EMBSTR_SIZE_LIMIT: usize = 44;
+pub use super::hash::HashValue;
+pub use super::inline_bytes::InlineBytes;
+pub use super::list::ListValue;
+pub use super::set::SetValue;
+pub use super::zset::ZSetValue;
+
 /// 24 bits of seconds, Redis's LRU_BITS with LRU_CLOCK_RESOLUTION 1000 ms.
 pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
@@ -18,10 +24,15 @@ pub struct RObj {
     pub value: Value,
 }
 
-/// The value of a key. Each later data type adds its variant here.
+/// The value of a key, one variant per Redis type (OBJ_STRING, OBJ_LIST ...). Each type's
+/// encodings live in its own module.
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(StrValue),
+    List(ListValue),
+    Hash(HashValue),
+    Set(SetValue),
+    ZSet(ZSetValue),
 }
 
 /// A string value in one of Redis's three encodings.
@@ -29,10 +40,12 @@ pub enum Value {
 pub enum StrValue {
     /// A canonical decimal integer, stored as the number (encoding `int`).
     Int(i64),
-    /// Up to 44 bytes, exactly sized (encoding `embstr`).
-    Emb(Box<[u8]>),
-    /// Any size, growable in place (encoding `raw`).
-    Raw(Vec<u8>),
+    /// Up to 44 bytes (encoding `embstr`): up to 22 inline in the object itself, longer ones
+    /// in one exactly sized allocation.
+    Emb(InlineBytes),
+    /// Any size, growable in place (encoding `raw`). Boxed so that the common encodings keep
+    /// `StrValue` at 24 bytes.
+    Raw(Box<Vec<u8>>),
 }
 
 /// Error text of every type mismatch, as Redis words it.
@@ -47,6 +60,10 @@ impl RObj {
     pub fn type_name(&self) -> &'static str {
         match self.value {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -56,6 +73,10 @@ impl RObj {
             Value::Str(StrValue::Int(_)) => "int",
             Value::Str(StrValue::Emb(_)) => "embstr",
             Value::Str(StrValue::Raw(_)) => "raw",
+            Value::List(l) => l.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
@@ -63,12 +84,74 @@ impl RObj {
     pub fn as_str(&self) -> Option<&StrValue> {
         match &self.value {
             Value::Str(s) => Some(s),
+            _ => None,
         }
     }
 
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
         match &mut self.value {
             Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The list value, or None when the key holds another type.
+    pub fn as_list(&self) -> Option<&ListValue> {
+        match &self.value {
+            Value::List(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_list_mut(&mut self) -> Option<&mut ListValue> {
+        match &mut self.value {
+            Value::List(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The hash value, or None when the key holds another type.
+    pub fn as_hash(&self) -> Option<&HashValue> {
+        match &self.value {
+            Value::Hash(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_hash_mut(&mut self) -> Option<&mut HashValue> {
+        match &mut self.value {
+            Value::Hash(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The set value, or None when the key holds another type.
+    pub fn as_set(&self) -> Option<&SetValue> {
+        match &self.value {
+            Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_set_mut(&mut self) -> Option<&mut SetValue> {
+        match &mut self.value {
+            Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The sorted-set value, or None when the key holds another type.
+    pub fn as_zset(&self) -> Option<&ZSetValue> {
+        match &self.value {
+            Value::ZSet(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_zset_mut(&mut self) -> Option<&mut ZSetValue> {
+        match &mut self.value {
+            Value::ZSet(v) => Some(v),
+            _ => None,
         }
     }
 }
@@ -82,9 +165,9 @@ impl StrValue {
             }
         }
         if bytes.len() <= EMBSTR_SIZE_LIMIT {
-            StrValue::Emb(bytes.into())
+            StrValue::Emb(InlineBytes::new(bytes))
         } else {
-            StrValue::Raw(bytes.to_vec())
+            StrValue::Raw(Box::new(bytes.to_vec()))
         }
     }
 
@@ -97,9 +180,9 @@ impl StrValue {
             }
         }
         if v.len() <= EMBSTR_SIZE_LIMIT {
-            StrValue::Emb(v.into_boxed_slice())
+            StrValue::Emb(InlineBytes::from(v))
         } else {
-            StrValue::Raw(v)
+            StrValue::Raw(Box::new(v))
         }
     }
 
@@ -145,7 +228,7 @@ impl StrValue {
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         if !matches!(self, StrValue::Raw(_)) {
             let v = self.to_vec();
-            *self = StrValue::Raw(v);
+            *self = StrValue::Raw(Box::new(v));
         }
         match self {
             StrValue::Raw(v) => v,
@@ -184,7 +267,15 @@ mod tests {
         assert_eq!(StrValue::Int(0).len(), 1);
         let mut v = StrValue::Int(42);
         v.make_raw().push(b'!');
-        assert_eq!(v, StrValue::Raw(b"42!".to_vec()));
+        assert_eq!(v, StrValue::Raw(Box::new(b"42!".to_vec())));
+    }
+
+    #[test]
+    fn object_is_32_bytes() {
+        // A key's entry is next (8) + key (24) + RObj (32) = 64 bytes, one jemalloc class.
+        assert_eq!(std::mem::size_of::<StrValue>(), 24);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<RObj>(), 32);
     }
 
     #[test]

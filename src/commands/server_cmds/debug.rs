@@ -122,20 +122,55 @@ fn rdb_len_size(len: u64) -> u64 {
 fn serialized_length(o: &RObj) -> u64 {
     match &o.value {
         Value::Str(s) => {
-            let v = match s {
-                StrValue::Int(v) => Some(*v),
-                StrValue::Emb(b) if b.len() <= 11 => crate::db::object::parse_canonical_i64(b),
-                _ => None,
-            };
-            match v {
-                Some(v) if (i8::MIN as i64..=i8::MAX as i64).contains(&v) => 2,
-                Some(v) if (i16::MIN as i64..=i16::MAX as i64).contains(&v) => 3,
-                Some(v) if (i32::MIN as i64..=i32::MAX as i64).contains(&v) => 5,
-                _ => {
-                    let len = s.len() as u64;
-                    rdb_len_size(len) + len
-                }
+            let mut scratch = [0u8; 20];
+            raw_string_saved_len(s.as_bytes(&mut scratch))
+        }
+        // A listpack is saved as one string of its bytes; a hashtable as its size, then each
+        // field and value as a string.
+        Value::Hash(h) => match (h.as_listpack(), h.as_table()) {
+            (Some(lp), _) => rdb_len_size(lp.bytes_len() as u64) + lp.bytes_len() as u64,
+            (None, Some(t)) => {
+                rdb_len_size(t.len() as u64)
+                    + t.iter()
+                        .map(|(k, v)| raw_string_saved_len(k) + raw_string_saved_len(v))
+                        .sum::<u64>()
             }
+            (None, None) => 0,
+        },
+        // A set: an intset is saved as one string (its blob), a hash table
+        // as a length then each member as a string.
+        Value::Set(set) => match set.intset() {
+            Some(is) => raw_string_saved_len(is.as_bytes()),
+            None => {
+                let mut scratch = [0u8; 20];
+                rdb_len_size(set.len() as u64)
+                    + set
+                        .iter()
+                        .map(|m| raw_string_saved_len(m.as_bytes(&mut scratch)))
+                        .sum::<u64>()
+            }
+        },
+        // The RDB issue computes the other types' serialized length.
+        Value::List(_) | Value::ZSet(_) => 0,
+    }
+}
+
+/// Bytes one string takes in an RDB file (Redis's rdbSaveRawString): up to
+/// 11 bytes holding a canonical integer that fits 32 bits, the 1/2/4-byte
+/// integer encodings; otherwise a length prefix and the bytes.
+fn raw_string_saved_len(b: &[u8]) -> u64 {
+    let v = if b.len() <= 11 {
+        crate::db::object::parse_canonical_i64(b)
+    } else {
+        None
+    };
+    match v {
+        Some(v) if (i8::MIN as i64..=i8::MAX as i64).contains(&v) => 2,
+        Some(v) if (i16::MIN as i64..=i16::MAX as i64).contains(&v) => 3,
+        Some(v) if (i32::MIN as i64..=i32::MAX as i64).contains(&v) => 5,
+        _ => {
+            let len = b.len() as u64;
+            rdb_len_size(len) + len
         }
     }
 }
@@ -301,10 +336,17 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ("htstats", 3) => debug_htstats(ctx, argv),
         ("htstats-key", 3) => {
             let db = ctx.db();
-            if ctx.srv.ks.dbs[db].dict.get(argv.get(2)).is_none() {
-                ctx.err("ERR no such key");
-            } else {
-                ctx.err("ERR The value stored at the specified key is not represented using an hash table");
+            let stats = ctx.srv.ks.dbs[db]
+                .dict
+                .get(argv.get(2))
+                .map(|o| match &o.value {
+                    Value::Set(s) => s.dict().map(|d| d.stats()),
+                    _ => None,
+                });
+            match stats {
+                None => ctx.err("ERR no such key"),
+                Some(None) => ctx.err("ERR The value stored at the specified key is not represented using an hash table"),
+                Some(Some(text)) => ctx.client().add_verbatim(text.as_bytes()),
             }
         }
         ("change-repl-id", 2) => {

@@ -9,7 +9,7 @@
 //! xor(d, data):  d ^= SHA1(data)            order-insensitive (sets, keys)
 //! mix(d, data):  d = SHA1(d ^ SHA1(data))   order-sensitive (lists, fields)
 //! ```
-//! The dataset digest xors one digest per key, each `mix(key)`,
+//! The dataset digest xors in (with `xor`) one digest per key, each `mix(key)`,
 //! `mix(type as u32 big-endian)`, `mix(value...)` and `xor("!!expire!!")`
 //! when the key has a TTL; each database with keys first mixes its number
 //! into the result. An empty dataset is 40 zeros. It must never modify or
@@ -100,6 +100,10 @@ pub fn mix_digest(d: &mut [u8; 20], data: &[u8]) {
 fn type_code(o: &RObj) -> u32 {
     match o.value {
         Value::Str(_) => 0,
+        Value::List(_) => 1,
+        Value::Set(_) => 2,
+        Value::ZSet(_) => 3,
+        Value::Hash(_) => 4,
     }
 }
 
@@ -112,6 +116,28 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
             let mut scratch = [0u8; 20];
             mix_digest(d, s.as_bytes(&mut scratch));
         }
+        // A hash xors in one digest per pair (xor_digest hashes it first), each a fresh
+        // mix(field) then mix(value), so the order of the pairs does not matter (Redis's
+        // OBJ_HASH arm).
+        Value::Hash(h) => {
+            let (mut kb, mut vb) = ([0u8; 20], [0u8; 20]);
+            for (k, v) in h.iter() {
+                let mut pair = [0u8; 20];
+                mix_digest(&mut pair, k.as_bytes(&mut kb));
+                mix_digest(&mut pair, v.as_bytes(&mut vb));
+                xor_digest(d, &pair);
+            }
+        }
+        // A set's members in any order: each one xored in as a string
+        // (integers of an intset in decimal).
+        Value::Set(set) => {
+            let mut scratch = [0u8; 20];
+            for m in set.iter() {
+                xor_digest(d, m.as_bytes(&mut scratch));
+            }
+        }
+        // Each type's digest is filled in by its module's owner.
+        Value::List(_) | Value::ZSet(_) => {}
     }
     if has_expire {
         xor_digest(d, b"!!expire!!");
@@ -130,9 +156,8 @@ pub fn dataset_digest(ks: &Keyspace) -> [u8; 20] {
             let mut d = [0u8; 20];
             mix_digest(&mut d, key);
             xor_object_digest(&mut d, o, db.expires.contains_key(key));
-            for (x, y) in out.iter_mut().zip(d) {
-                *x ^= y;
-            }
+            // xorDigest: the key's digest is hashed once more before it is xored in.
+            xor_digest(&mut out, &d);
         }
     }
     out
@@ -174,6 +199,45 @@ mod tests {
         assert_eq!(
             hex(&sha1(&million)),
             "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
+        );
+    }
+
+    /// Digests printed by redis-server 7.0.15 for the same data.
+    #[test]
+    fn digests_equal_redis() {
+        use crate::db::set::SetValue;
+        let mut ks = Keyspace::new(16);
+        let s = |v: &str| RObj::new(Value::Str(StrValue::from_bytes(v.as_bytes())), 0);
+        ks.set_key(0, b"a", s("1"), false);
+        assert_eq!(
+            hex(&dataset_digest(&ks)),
+            "943d800368fb9c0e951138f1bc0e313ac769d91f"
+        );
+        let set = |members: &[&str]| {
+            let mut v = SetValue::new_for(members[0].as_bytes());
+            for m in members {
+                v.add(m.as_bytes(), 512);
+            }
+            RObj::new(Value::Set(v), 0)
+        };
+        let mut ks = Keyspace::new(16);
+        ks.set_key(0, b"s", set(&["1", "x", "-7"]), false);
+        assert_eq!(
+            hex(&value_digest(&ks, 0, b"s")),
+            "c07bf68dc3227c63c968d13920ed838887b0d4be"
+        );
+        assert_eq!(
+            hex(&dataset_digest(&ks)),
+            "8c14832cfe23b6e43342d06a302934f8b1457ed6"
+        );
+        ks.set_key(0, b"i", set(&["1", "2", "300000"]), false);
+        assert_eq!(
+            ks.dbs[0].dict.get(&b"i"[..]).map(|o| o.encoding_name()),
+            Some("intset")
+        );
+        assert_eq!(
+            hex(&value_digest(&ks, 0, b"i")),
+            "a5f06f4721116e44ffd705155f567c906dac6285"
         );
     }
 

@@ -429,7 +429,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              mem_clients_normal:{}\r\n\
              mem_cluster_links:0\r\n\
              mem_aof_buffer:{}\r\n\
-             mem_allocator:libc\r\n\
+             mem_allocator:jemalloc-5.3.0\r\n\
              active_defrag_running:0\r\n\
              lazyfree_pending_objects:0\r\n\
              lazyfreed_objects:0\r\n",

@@ -340,11 +340,39 @@ fn sds_header(len: u64, allow_type5: bool) -> u64 {
     }
 }
 
+/// Redis's objectComputeSize for a hash: a 16-byte robj plus the listpack's allocation, or
+/// for a hashtable the dict struct (56 bytes), 8 bytes per bucket, and per entry a 24-byte
+/// dictEntry and the field's and value's sds buffers, averaged over the first `samples`
+/// entries and scaled to all.
+fn hash_usage(h: &crate::db::hash::HashValue, samples: usize) -> u64 {
+    if let Some(lp) = h.as_listpack() {
+        return 16 + jemalloc_size(lp.bytes_len() as u64);
+    }
+    let Some(t) = h.as_table() else {
+        return 16;
+    };
+    let (b0, b1) = t.buckets();
+    let mut size = 16 + 56 + 8 * (b0 + b1) as u64;
+    let sds = |len: usize| jemalloc_size(sds_header(len as u64, true) + len as u64 + 1);
+    let (mut elesize, mut seen) = (0u64, 0u64);
+    for (k, v) in t.iter().take(samples) {
+        elesize += sds(k.len()) + sds(v.len()) + 24;
+        seen += 1;
+    }
+    if seen > 0 {
+        size += (elesize as f64 / seen as f64 * t.len() as f64) as u64;
+    }
+    size
+}
+
 /// `MEMORY USAGE key [SAMPLES count]`: bytes of the key, its value and its
 /// table entry, counted as Redis counts them with jemalloc (a robj is 16
 /// bytes, a dict entry 24, strings live in size-classed sds buffers).
 fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let mut j = 3;
+    // Elements of an aggregate value measured to estimate the rest (Redis's
+    // OBJ_COMPUTE_SIZE_DEF_SAMPLES, 5); SAMPLES 0 measures all.
+    let mut samples: usize = 5;
     while j < argv.len() {
         if argv.is(j, "samples") && j + 1 < argv.len() {
             match crate::db::object::parse_canonical_i64(argv.get(j + 1)) {
@@ -356,7 +384,8 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                     ctx.syntax_error();
                     return;
                 }
-                Some(_) => {}
+                Some(0) => samples = usize::MAX,
+                Some(s) => samples = usize::try_from(s).unwrap_or(usize::MAX),
             }
             j += 2;
         } else {
@@ -372,6 +401,9 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         Value::Str(StrValue::Raw(v)) => {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
+        Value::Hash(h) => hash_usage(h, samples),
+        Value::Set(set) => set_usage(set, samples),
+        Value::List(_) | Value::ZSet(_) => 16,
     });
     match usage {
         None => ctx.null(),
@@ -379,6 +411,30 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             let klen = key.len() as u64;
             let total = u + jemalloc_size(sds_header(klen, true) + klen + 1) + 24;
             ctx.int(total as i64);
+        }
+    }
+}
+
+/// Redis's objectComputeSize for a set: the robj (16) plus the intset
+/// blob's allocation, or plus the dict (56), its bucket arrays (8 per slot)
+/// and the average of the first `samples` members' entries (dictEntry 24 +
+/// sds allocation) times the member count.
+fn set_usage(set: &crate::db::set::SetValue, samples: usize) -> u64 {
+    match set.dict() {
+        None => 16 + jemalloc_size(set.intset().map_or(8, |is| is.as_bytes().len() as u64)),
+        Some(d) => {
+            let (s0, s1) = d.buckets();
+            let base = 16 + 56 + 8 * (s0 + s1) as u64;
+            let (mut elesize, mut n) = (0u64, 0u64);
+            for (k, _) in d.iter().take(samples) {
+                let len = k.len() as u64;
+                elesize += 24 + jemalloc_size(sds_header(len, true) + len + 1);
+                n += 1;
+            }
+            if n == 0 {
+                return base;
+            }
+            (base as f64 + elesize as f64 / n as f64 * d.len() as f64) as u64
         }
     }
 }

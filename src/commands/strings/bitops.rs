@@ -44,7 +44,7 @@ fn string_for_bits(ctx: &mut Ctx<'_>, key: &[u8], maxbit: u64) -> Option<bool> {
     let need = usize::try_from(bits::bytes_for_bit(maxbit)).unwrap_or(usize::MAX);
     match ctx.ks().lookup_write(db, key) {
         None => {
-            let obj = RObj::new(Value::Str(StrValue::Raw(vec![0; need])), 0);
+            let obj = RObj::new(Value::Str(StrValue::Raw(Box::new(vec![0; need]))), 0);
             ctx.ks().set_key(db, key, obj, false);
             Some(true)
         }
@@ -297,7 +297,7 @@ pub fn bitop(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let maxlen = res.len();
     if maxlen > 0 {
-        let obj = RObj::new(Value::Str(StrValue::Raw(res)), 0);
+        let obj = RObj::new(Value::Str(StrValue::Raw(Box::new(res))), 0);
         ctx.ks().set_key(db, dest, obj, false);
         ctx.signal_modified_key(db, dest);
         ctx.notify_keyspace_event(NOTIFY_STRING, "set", dest, db);
