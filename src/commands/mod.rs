@@ -176,6 +176,8 @@ const FAMILIES: &[&[CommandSpec]] = &[
     keys::COMMANDS,
     hashes::COMMANDS,
     sets::COMMANDS,
+    transactions::COMMANDS,
+    pubsub::COMMANDS,
     server_cmds::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,

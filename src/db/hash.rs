@@ -543,7 +543,7 @@ mod tests {
     #[test]
     fn scan_visits_every_field() {
         let mut h = HashValue::new();
-        for i in 0..300 {
+        for i in 0..600 {
             h.set(format!("f{i}").as_bytes(), b"v", Limits::default());
         }
         assert_eq!(h.encoding_name(), "hashtable");
@@ -557,6 +557,6 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(seen.len(), 300);
+        assert_eq!(seen.len(), 600);
     }
 }

@@ -254,11 +254,11 @@ impl Keyspace {
         d.expires.remove(key);
         if let Some((k, _)) = d.dict.remove(key) {
             self.stats.expired_keys += 1;
-            let k = k.into_boxed();
             if self.record_events & record::EXPIRED != 0 {
-                self.events.push((KeyEvent::Expired, db, k.clone()));
+                self.events
+                    .push((KeyEvent::Expired, db, k.to_vec().into_boxed_slice()));
             }
-            self.expired.push((db, k));
+            self.expired.push((db, k.into_boxed()));
         }
     }
 
