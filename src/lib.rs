@@ -8,6 +8,7 @@
 //! | `reactor`     | ae.c                  | mio Poll, tokens, the wait                  |
 //! | `networking`  | networking.c, anet.c  | listen, accept, read, execute, write, close |
 //! | `client`      | (client struct)       | one connection's buffers and state          |
+//! | `blocked`     | blocked.c, timeout.c  | clients blocked on keys, their timeouts     |
 //! | `resp`        | networking.c          | request parser, reply encoders              |
 //! | `commands`    | server.c, t_*.c, ...  | command table, dispatch, one file a family  |
 //! | `db`          | db.c, expire.c, dict.c| keyspace, expiry, values and encodings      |
@@ -20,6 +21,7 @@
 //! | `alloc`       | zmalloc.c             | counting allocator (INFO used_memory)       |
 
 pub mod alloc;
+pub mod blocked;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -427,15 +427,10 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     srv.current_client = Some(key);
     commands::process_command(srv, key, argv);
     srv.current_client = None;
+    account_errors(srv, key);
     let Some(c) = srv.clients.get_mut(key) else {
         return;
     };
-    if !c.errors.is_empty() {
-        for code in c.errors.drain(..) {
-            srv.stat_total_error_replies += 1;
-            *srv.error_stats.entry(code.into()).or_insert(0) += 1;
-        }
-    }
     if c.has_flag(cf::REPLY_OFF | cf::REPLY_SKIP | cf::MASTER) {
         c.reply_rollback(mark);
         c.flags &= !cf::REPLY_SKIP;
@@ -449,6 +444,17 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     }
     if c.reply_bytes > 0 {
         check_output_buffer_limits(srv, key);
+    }
+}
+
+/// Counts the error replies a client was given (INFO total_error_replies, errorstats).
+pub fn account_errors(srv: &mut Server, key: usize) {
+    let Some(c) = srv.clients.get_mut(key) else {
+        return;
+    };
+    for code in c.errors.drain(..) {
+        srv.stat_total_error_replies += 1;
+        *srv.error_stats.entry(code.into()).or_insert(0) += 1;
     }
 }
 
@@ -570,6 +576,7 @@ pub fn free_client(srv: &mut Server, key: usize) {
     // Its transaction, watches and subscriptions go first: they index it.
     crate::multi::free_client_multi_state(srv, key);
     crate::pubsub::unsubscribe_everything(srv, key);
+    crate::blocked::on_free_client(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());
     c.conn.shutdown();

@@ -113,6 +113,8 @@ pub struct Server {
     pub last_cron_ms: i64,
     pub stat_peak_memory: u64,
     pub blocked_clients: usize,
+    /// Clients blocked on keys (BLPOP ...), their deadlines, clients to resume.
+    pub blocked: crate::blocked::Blocked,
     /// How the running command wants to be propagated.
     pub propagation: crate::commands::PropagationRequest,
     /// State of the server commands: latency monitor, DEBUG knobs, pause.
@@ -177,6 +179,7 @@ impl Server {
             last_cron_ms: 0,
             stat_peak_memory: 0,
             blocked_clients: 0,
+            blocked: Default::default(),
             propagation: Default::default(),
             introspection: crate::commands::server_cmds::Introspection::new(&replid),
             stat_total_reads_processed: 0,
@@ -219,7 +222,10 @@ impl Server {
         let mut next_cron = Instant::now() + period;
         loop {
             self.before_sleep();
-            let timeout = next_cron.saturating_duration_since(Instant::now());
+            let mut timeout = next_cron.saturating_duration_since(Instant::now());
+            if let Some(t) = crate::blocked::time_to_next_timeout(self) {
+                timeout = timeout.min(t);
+            }
             if let Err(e) = self.reactor.wait(timeout) {
                 serverlog!(
                     Level::Warning,
@@ -256,10 +262,16 @@ impl Server {
         }
     }
 
-    /// Redis's beforeSleep: fast expire cycle, flush replies, free closed
-    /// clients.
+    /// Redis's beforeSleep: blocked clients' timeouts, clients unblocked since the last
+    /// sleep, keys made ready for blocked clients, fast expire cycle, flush replies, free
+    /// closed clients.
     pub fn before_sleep(&mut self) {
         self.refresh_key_event_recording();
+        crate::blocked::handle_timeouts(self);
+        crate::blocked::process_unblocked_clients(self);
+        if self.ks.blocking.has_ready() {
+            crate::blocked::handle_clients_blocked_on_keys(self);
+        }
         if self.ks.active_expire_cycle_fast(self.config.hz) > 0 {
             self.propagate_expired();
         }

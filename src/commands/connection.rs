@@ -182,6 +182,9 @@ fn swapdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     ctx.signal_swapped_db(a as usize, b as usize);
     ctx.srv.ks.dbs.swap(a as usize, b as usize);
+    // Clients blocked on a key the other database holds as a list can now be served.
+    ctx.srv.ks.scan_for_ready_keys(a as usize);
+    ctx.srv.ks.scan_for_ready_keys(b as usize);
     ctx.dirty(1);
     ctx.ok();
 }

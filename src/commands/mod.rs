@@ -30,6 +30,7 @@ pub mod config_cmd;
 pub mod connection;
 pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod pubsub;
 pub mod server_cmds;
 pub mod sets;
@@ -175,6 +176,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     strings::COMMANDS,
     keys::COMMANDS,
     hashes::COMMANDS,
+    lists::COMMANDS,
     sets::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
@@ -416,6 +418,13 @@ impl<'a> Ctx<'a> {
     pub fn signal_modified_key(&mut self, db: usize, key: &[u8]) {
         self.srv.drain_key_events();
         crate::multi::touch_watched_key(self.srv, db, key);
+    }
+
+    /// `key` may now serve clients blocked on it: Redis's signalKeyAsReady. A new list or
+    /// sorted set key is signalled by the keyspace itself (dbAdd); call this where Redis does
+    /// beyond that. Served after the command (`blocked::handle_clients_blocked_on_keys`).
+    pub fn signal_key_as_ready(&mut self, db: usize, key: &[u8]) {
+        self.srv.ks.blocking.signal(db, key);
     }
 
     /// A keyspace event happened: Redis's notifyKeyspaceEvent(type, event,
@@ -664,7 +673,19 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         return None;
     }
     call(srv, cid, id, argv);
+    // Redis's processCommand: clients blocked on keys this command (or EXEC) made ready are
+    // served before the next command.
+    if srv.ks.blocking.has_ready() {
+        crate::blocked::handle_clients_blocked_on_keys(srv);
+    }
     Some(id)
+}
+
+/// Redis's propagatePendingCommands after work done outside `call` (serving a blocked
+/// client): what `srv.propagation` holds goes to AOF and replicas. The replication and AOF
+/// issues fill this in; until then the request is dropped.
+pub fn propagate_pending(srv: &mut Server) {
+    srv.propagation = PropagationRequest::default();
 }
 
 /// What the running command asked to propagate differently (see

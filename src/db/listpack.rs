@@ -542,6 +542,22 @@ impl Listpack {
         }
     }
 
+    /// The elements of `first` followed by those of `second` in one listpack (Redis's
+    /// lpMerge; the element count saturates at 65535 as there).
+    pub fn merge(first: &Listpack, second: &Listpack) -> Listpack {
+        let a = &first.buf[HEADER_SIZE..first.buf.len() - 1];
+        let b = &second.buf[HEADER_SIZE..second.buf.len() - 1];
+        let mut v = Vec::with_capacity(HEADER_SIZE + a.len() + b.len() + 1);
+        v.extend_from_slice(&[0; HEADER_SIZE]);
+        v.extend_from_slice(a);
+        v.extend_from_slice(b);
+        v.push(EOF);
+        Self::set_header(&mut v, first.len() + second.len());
+        Listpack {
+            buf: v.into_boxed_slice(),
+        }
+    }
+
     /// Every element as an owned string, front to back.
     pub fn to_vecs(&self) -> Vec<Vec<u8>> {
         self.iter().map(|e| e.to_vec()).collect()
@@ -750,6 +766,19 @@ mod tests {
         assert_eq!(lp.find(b"b2", 1), None);
         assert_eq!(lp.len(), 3);
         assert!(validate(lp.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn merge_concatenates() {
+        let mut a = Listpack::new();
+        a.push_back_many(&[b"a", b"1024"]);
+        let mut b = Listpack::new();
+        b.push_back_many(&[b"x", b"-7", b"yy"]);
+        let m = Listpack::merge(&a, &b);
+        assert_eq!(m.to_vecs(), [&b"a"[..], b"1024", b"x", b"-7", b"yy"]);
+        assert_eq!(validate(m.as_bytes()), Ok(5));
+        let e = Listpack::merge(&Listpack::new(), &Listpack::new());
+        assert_eq!(e.as_bytes(), Listpack::new().as_bytes());
     }
 
     #[test]

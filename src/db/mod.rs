@@ -38,6 +38,7 @@
 //!   Walking a cursor rather than picking random keys means N expired keys
 //!   among M are all found within M/20 loops, however unlucky the draw.
 
+pub mod blocking;
 pub mod dict;
 pub mod hash;
 pub mod inline_bytes;
@@ -49,7 +50,7 @@ pub mod set;
 pub mod zset;
 
 use dict::Dict;
-use object::{RObj, LRU_CLOCK_MAX};
+use object::{RObj, Value, LRU_CLOCK_MAX};
 
 /// Keys sampled per database per loop, Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP.
 const EXPIRE_KEYS_PER_LOOP: u64 = 20;
@@ -165,6 +166,8 @@ pub struct Keyspace {
     expire_last_fast_cycle_us: i64,
     /// Expired keys found by a scan, kept to reuse the allocation.
     expire_scratch: Vec<Box<[u8]>>,
+    /// Keys blocked clients wait on and keys made ready for them (see `blocking`).
+    pub blocking: blocking::BlockingKeys,
 }
 
 /// Wall clock in milliseconds since the epoch.
@@ -207,6 +210,7 @@ impl Keyspace {
             expire_timelimit_exit: false,
             expire_last_fast_cycle_us: 0,
             expire_scratch: Vec::new(),
+            blocking: blocking::BlockingKeys::new(databases.max(1)),
         }
     }
 
@@ -335,7 +339,13 @@ impl Keyspace {
         match d.dict.get_mut(key) {
             Some(slot) => *slot = obj,
             None => {
+                // Redis's dbAdd: a new list or sorted set may be what a blocked client waits
+                // for.
+                let can_serve = matches!(obj.value, Value::List(_) | Value::ZSet(_));
                 d.dict.insert(key, obj);
+                if can_serve {
+                    self.blocking.signal(db, key);
+                }
                 if record_new {
                     self.events.push((KeyEvent::New, db, key.into()));
                 }
@@ -343,6 +353,20 @@ impl Keyspace {
         }
         if !keep_ttl && !d.expires.is_empty() {
             d.expires.remove(key);
+        }
+    }
+
+    /// Redis's scanDatabaseForReadyKeys (after SWAPDB): signals every key clients wait on in
+    /// `db` that now holds a list or sorted set, expired or not (serving expires it).
+    pub fn scan_for_ready_keys(&mut self, db: usize) {
+        for key in self.blocking.waited_keys(db) {
+            let can_serve = self.dbs[db]
+                .dict
+                .get(&key)
+                .is_some_and(|o| matches!(o.value, Value::List(_) | Value::ZSet(_)));
+            if can_serve {
+                self.blocking.signal(db, &key);
+            }
         }
     }
 
@@ -547,7 +571,7 @@ impl Keyspace {
 
 #[cfg(test)]
 mod tests {
-    use super::object::{StrValue, Value};
+    use super::object::StrValue;
     use super::*;
 
     fn s(v: &str) -> RObj {

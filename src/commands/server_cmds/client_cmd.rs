@@ -500,8 +500,8 @@ fn client_unpause(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
     ctx.ok();
 }
 
-/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: 1 if a blocked client was
-/// unblocked; no client can block yet, so 0.
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: releases a client blocked in BLPOP and friends, with
+/// the reply of a timeout or an `-UNBLOCKED` error; 1 if it was blocked, else 0.
 fn client_unblock(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if argv.len() > 4 {
         super::subcommand_syntax_error(ctx, argv);
@@ -511,11 +511,13 @@ fn client_unblock(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
         return;
     }
-    if parse_canonical_i64(argv.get(2)).is_none() {
+    let Some(id) = parse_canonical_i64(argv.get(2)) else {
         ctx.err("ERR value is not an integer or out of range");
         return;
-    }
-    ctx.int(0);
+    };
+    let error = argv.len() == 4 && argv.is(3, "error");
+    let unblocked = crate::blocked::unblock_by_request(ctx.srv, id as u64, error);
+    ctx.int(i64::from(unblocked));
 }
 
 /// `CLIENT TRACKING ON|OFF [...]`: OFF is accepted (tracking is never on);

@@ -408,7 +408,7 @@ fn debug_object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let db = ctx.db();
     let now_lru = crate::db::lru_clock(crate::db::mstime());
     let line = ctx.srv.ks.dbs[db].dict.get(argv.get(2)).map(|o| {
-        format!(
+        let mut line = format!(
             "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
             o as *const RObj,
             refcount(o),
@@ -416,7 +416,19 @@ fn debug_object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             serialized_length(o),
             o.lru,
             idle_seconds(now_lru, o.lru)
-        )
+        );
+        if let Value::List(l) = &o.value {
+            // As Redis 7.0 appends for a quicklist.
+            let nodes = l.node_count();
+            let avg = l.len() as f64 / nodes as f64;
+            line.push_str(&format!(
+                " ql_nodes:{nodes} ql_avg_node:{avg:.2} ql_listpack_max:{} ql_compressed:{} ql_uncompressed_size:{}",
+                l.fill(),
+                u8::from(l.compress_depth() != 0),
+                l.uncompressed_size()
+            ));
+        }
+        line
     });
     match line {
         Some(l) => ctx.status(&l),

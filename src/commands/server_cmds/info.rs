@@ -363,12 +363,13 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              client_recent_max_output_buffer:{}\r\n\
              blocked_clients:{}\r\n\
              tracking_clients:0\r\n\
-             clients_in_timeout_table:0\r\n",
+             clients_in_timeout_table:{}\r\n",
             connected_clients(srv),
             srv.maxclients,
             max_in,
             max_out,
             srv.blocked_clients,
+            srv.blocked.in_timeout_table(),
         );
     }
 

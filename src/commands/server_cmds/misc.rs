@@ -403,7 +403,8 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
         Value::Hash(h) => hash_usage(h, samples),
         Value::Set(set) => set_usage(set, samples),
-        Value::List(_) | Value::ZSet(_) => 16,
+        Value::List(l) => list_usage(l, samples as u64),
+        Value::ZSet(_) => 16,
     });
     match usage {
         None => ctx.null(),
@@ -437,6 +438,33 @@ fn set_usage(set: &crate::db::set::SetValue, samples: usize) -> u64 {
             (base as f64 + elesize as f64 / n as f64 * d.len() as f64) as u64
         }
     }
+}
+
+/// Redis's objectComputeSize for a quicklist: the robj (16) and quicklist (40) headers, then
+/// the average of the first `samples` nodes (a 40-byte quicklistNode plus its allocation: the
+/// listpack, the plain element, or an 8-byte LZF header and the compressed bytes) times the
+/// node count.
+fn list_usage(l: &crate::db::list::ListValue, samples: u64) -> u64 {
+    use crate::db::list::NodeRef;
+    let mut elesize = 0u64;
+    let mut sampled = 0u64;
+    for n in l.nodes() {
+        let alloc = match n {
+            NodeRef::Packed(b) | NodeRef::Plain(b) => b.len() as u64,
+            NodeRef::Compressed { lzf, .. } => 8 + lzf.len() as u64,
+        };
+        elesize += 40 + jemalloc_size(alloc);
+        sampled += 1;
+        if sampled >= samples {
+            break;
+        }
+    }
+    let avg = if sampled == 0 {
+        0.0
+    } else {
+        elesize as f64 / sampled as f64
+    };
+    16 + 40 + (avg * l.node_count() as f64) as u64
 }
 
 /// `%.17g`, as Redis prints doubles in replies.
