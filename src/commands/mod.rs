@@ -181,8 +181,6 @@ const FAMILIES: &[&[CommandSpec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server_cmds::COMMANDS,
-    transactions::COMMANDS,
-    pubsub::COMMANDS,
 ];
 
 impl CommandTable {
