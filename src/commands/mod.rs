@@ -36,6 +36,7 @@ pub mod server_cmds;
 pub mod sets;
 pub mod strings;
 pub mod transactions;
+pub mod zsets;
 
 use std::collections::HashMap;
 use std::ops::Index;
@@ -181,6 +182,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server_cmds::COMMANDS,
+    zsets::COMMANDS,
 ];
 
 impl CommandTable {

@@ -47,6 +47,7 @@ pub mod list;
 pub mod listpack;
 pub mod object;
 pub mod set;
+pub mod skiplist;
 pub mod zset;
 
 use dict::Dict;

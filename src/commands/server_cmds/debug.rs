@@ -150,8 +150,21 @@ fn serialized_length(o: &RObj) -> u64 {
                         .sum::<u64>()
             }
         },
+        // A listpack is saved as one string of its bytes; a skiplist as its length, then
+        // each member as a string and its score as 8 binary bytes (RDB_TYPE_ZSET_2).
+        Value::ZSet(z) => match (z.listpack(), z.big()) {
+            (Some(lp), _) => rdb_len_size(lp.bytes_len() as u64) + lp.bytes_len() as u64,
+            (None, Some(b)) => {
+                rdb_len_size(b.zsl.len() as u64)
+                    + b.zsl
+                        .iter()
+                        .map(|(m, _)| raw_string_saved_len(m) + 8)
+                        .sum::<u64>()
+            }
+            (None, None) => 0,
+        },
         // The RDB issue computes the other types' serialized length.
-        Value::List(_) | Value::ZSet(_) => 0,
+        Value::List(_) => 0,
     }
 }
 
@@ -341,6 +354,7 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 .get(argv.get(2))
                 .map(|o| match &o.value {
                     Value::Set(s) => s.dict().map(|d| d.stats()),
+                    Value::ZSet(z) => z.big().map(|b| b.dict.stats()),
                     _ => None,
                 });
             match stats {

@@ -136,6 +136,14 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
                 xor_digest(d, m.as_bytes(&mut scratch));
             }
         }
+        // A sorted set xors in one digest per member, each a fresh mix(member) then
+        // mix(score as %.17g), so the encoding and order do not matter (Redis's OBJ_ZSET arm).
+        Value::ZSet(z) => z.for_each(|m, score| {
+            let mut ele = [0u8; 20];
+            mix_digest(&mut ele, m);
+            mix_digest(&mut ele, &crate::util::numeric::g17(score));
+            xor_digest(d, &ele);
+        }),
         // Elements head to tail, each mixed as its string form.
         Value::List(l) => {
             l.scan(false, |e| {
@@ -144,8 +152,6 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
                 std::ops::ControlFlow::Continue(())
             });
         }
-        // Each type's digest is filled in by its module's owner.
-        Value::ZSet(_) => {}
     }
     if has_expire {
         xor_digest(d, b"!!expire!!");

@@ -340,6 +340,39 @@ fn sds_header(len: u64, allow_type5: bool) -> u64 {
     }
 }
 
+/// Redis's objectComputeSize for a sorted set: a 16-byte robj plus the listpack's allocation,
+/// or for a skiplist the zset, zskiplist and dict structs (16 + 32 + 56 bytes), 8 bytes per
+/// bucket, the 32-level header node, and per member a 24-byte dictEntry, its sds buffer and
+/// its node (24 bytes + 16 per level), averaged over the first `samples` members and scaled
+/// to all.
+fn zset_usage(z: &crate::db::zset::ZSetValue, samples: usize) -> u64 {
+    if let Some(lp) = z.listpack() {
+        return 16 + jemalloc_size(lp.bytes_len() as u64);
+    }
+    let Some(b) = z.big() else {
+        return 16;
+    };
+    let (b0, b1) = b.dict.buckets();
+    let header = jemalloc_size(24 + 16 * crate::db::skiplist::MAX_LEVEL as u64);
+    let mut size = 16 + 16 + 32 + 56 + 8 * (b0 + b1) as u64 + header;
+    let sds = |len: usize| jemalloc_size(sds_header(len as u64, true) + len as u64 + 1);
+    let (mut elesize, mut seen) = (0u64, 0u64);
+    let mut node = b.zsl.first();
+    while let Some(n) = node {
+        if seen as usize >= samples {
+            break;
+        }
+        let levels = b.zsl.node_level(n) as u64;
+        elesize += sds(b.zsl.ele(n).len()) + 24 + jemalloc_size(24 + 16 * levels);
+        seen += 1;
+        node = b.zsl.next(n);
+    }
+    if seen > 0 {
+        size += (elesize as f64 / seen as f64 * b.dict.len() as f64) as u64;
+    }
+    size
+}
+
 /// Redis's objectComputeSize for a hash: a 16-byte robj plus the listpack's allocation, or
 /// for a hashtable the dict struct (56 bytes), 8 bytes per bucket, and per entry a 24-byte
 /// dictEntry and the field's and value's sds buffers, averaged over the first `samples`
@@ -403,8 +436,8 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
         Value::Hash(h) => hash_usage(h, samples),
         Value::Set(set) => set_usage(set, samples),
+        Value::ZSet(z) => zset_usage(z, samples),
         Value::List(l) => list_usage(l, samples as u64),
-        Value::ZSet(_) => 16,
     });
     match usage {
         None => ctx.null(),
