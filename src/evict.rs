@@ -84,12 +84,11 @@ impl Evictor {
         ((self.exceeded_total_us + current) / 1000, current / 1000)
     }
 
-    /// CONFIG RESETSTAT.
+    /// CONFIG RESETSTAT: both timers restart from zero (the current one
+    /// at the next pass still over the limit).
     pub fn reset_stats(&mut self) {
         self.exceeded_total_us = 0;
-        if self.exceeded_since.is_some() {
-            self.exceeded_since = Some(Instant::now());
-        }
+        self.exceeded_since = None;
     }
 
     /// Redis's evictionPoolPopulate insertion: keeps the pool sorted, and
