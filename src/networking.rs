@@ -432,8 +432,16 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
         return;
     };
     if c.has_flag(cf::REPLY_OFF | cf::REPLY_SKIP | cf::MASTER) {
-        drop_suppressed_reply(c, mark);
+        c.reply_rollback(mark);
         c.flags &= !cf::REPLY_SKIP;
+    }
+    // Pub/Sub pushes made while the reply was suppressed are not part of
+    // the dropped reply (also when the command itself said CLIENT REPLY ON).
+    if !c.push_stash.is_empty() {
+        let stash = std::mem::take(&mut c.push_stash);
+        c.add_raw(&stash);
+        c.push_stash = stash;
+        c.push_stash.clear();
     }
     if c.reply_bytes > 0 {
         check_output_buffer_limits(srv, key);

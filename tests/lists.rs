@@ -246,7 +246,8 @@ fn lpos_options() {
     let min = i64::MIN.to_string();
     assert_eq!(int(&mut c, &["LPOS", "l", "c", "RANK", &min]), 7);
     assert_eq!(
-        c.cmd(&["LPOS", "l", "c", "RANK", &min, "COUNT", "1"]).into_array(),
+        c.cmd(&["LPOS", "l", "c", "RANK", &min, "COUNT", "1"])
+            .into_array(),
         [Reply::Int(7), Reply::Int(6), Reply::Int(2)]
     );
     c.cmd(&["LPOS", "nokey", "c"]).assert_nil();
