@@ -457,9 +457,10 @@ fn hrandfield_cases_on_both_encodings() {
         for pair in got.chunks(2) {
             assert_eq!(all[&pair[0]], pair[1]);
         }
-        // Every field comes up sooner or later.
+        // Every field comes up sooner or later (dictGetFairRandomKey is not uniform, so give
+        // the rarest field plenty of draws; the loop stops as soon as all were seen).
         let mut seen = HashSet::new();
-        for _ in 0..100 {
+        for _ in 0..2000 {
             seen.extend(randfield(&mut c, &["-100"]));
             if seen.len() == n {
                 break;
@@ -788,4 +789,55 @@ fn fuzz_against_a_model() {
         .map(|p| (p[0].clone(), p[1].clone()))
         .collect();
     assert_eq!(got, model);
+}
+
+#[test]
+fn keyspace_events_and_watch() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"])
+        .assert_ok();
+    let mut sub = srv.client();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    let mut expect = |c: &mut Client, args: &[&str], events: &[&str]| {
+        c.cmd(args);
+        for e in events {
+            let msg = sub.read_reply().into_strings();
+            assert_eq!(
+                msg[2..],
+                [format!("__keyevent@0__:{e}"), "h".to_string()],
+                "{args:?}"
+            );
+        }
+    };
+    expect(&mut c, &["HSET", "h", "a", "1", "b", "2"], &["hset"]);
+    expect(&mut c, &["HSETNX", "h", "c", "3"], &["hset"]);
+    expect(&mut c, &["HMSET", "h", "a", "5"], &["hset"]);
+    expect(&mut c, &["HINCRBY", "h", "a", "1"], &["hincrby"]);
+    expect(
+        &mut c,
+        &["HINCRBYFLOAT", "h", "a", "1.5"],
+        &["hincrbyfloat"],
+    );
+    // No change, no event: the next event seen is the HDEL's.
+    c.cmd(&["HSETNX", "h", "c", "x"]);
+    c.cmd(&["HDEL", "h", "nope"]);
+    c.cmd(&["HINCRBY", "h", "a", "x"]);
+    expect(&mut c, &["HDEL", "h", "a"], &["hdel"]);
+    expect(&mut c, &["HDEL", "h", "b", "c"], &["hdel", "del"]);
+
+    // WATCH: a change to the hash aborts the transaction, a no-op does not.
+    c.cmd(&["HSET", "w", "f", "1"]);
+    let mut other = srv.client();
+    c.cmd(&["WATCH", "w"]).assert_ok();
+    other.cmd(&["HSETNX", "w", "f", "2"]);
+    other.cmd(&["HDEL", "w", "nope"]);
+    c.cmd(&["MULTI"]).assert_ok();
+    c.cmd(&["HGET", "w", "f"]);
+    assert_eq!(c.cmd(&["EXEC"]).into_strings(), ["1"]);
+    c.cmd(&["WATCH", "w"]).assert_ok();
+    other.cmd(&["HINCRBY", "w", "f", "1"]);
+    c.cmd(&["MULTI"]).assert_ok();
+    c.cmd(&["HGET", "w", "f"]);
+    assert!(c.cmd(&["EXEC"]).is_nil());
 }

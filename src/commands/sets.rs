@@ -310,7 +310,8 @@ fn member_to_vec(m: Member<'_>) -> Vec<u8> {
     m.as_bytes(&mut scratch).to_vec()
 }
 
-/// `max(set-max-intset-entries)` as the conversions read it.
+/// `set-max-intset-entries`, the most members an intset holds before it
+/// becomes a hash table.
 fn max_intset(ctx: &Ctx<'_>) -> usize {
     ctx.srv.config.set_max_intset_entries
 }
@@ -1187,5 +1188,148 @@ fn sscan(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     c.add_array_len(spans.len());
     for (off, len) in spans {
         c.add_bulk(&buf[off..off + len]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::client::{Client, Conn};
+    use crate::commands::{process_command, Argv};
+    use crate::config::Config;
+    use crate::server::Server;
+
+    /// One server and one client, commands run in-process so what a command
+    /// asks to propagate and how much it dirties can be read back.
+    struct Harness {
+        srv: Server,
+        cid: usize,
+        _peer: std::os::unix::net::UnixStream,
+    }
+
+    /// What one command left behind for propagation.
+    #[derive(Debug, PartialEq)]
+    struct Effect {
+        dirty: u64,
+        rewritten: Option<String>,
+        also: Vec<String>,
+        prevented: bool,
+    }
+
+    fn words(v: &[Vec<u8>]) -> String {
+        v.iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    impl Harness {
+        fn new() -> Harness {
+            let mut srv = Server::new(Config::default(), "rudis-test".into()).expect("server");
+            let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
+            ours.set_nonblocking(true).expect("nonblocking");
+            let conn = Conn::Unix(mio::net::UnixStream::from_std(ours));
+            let now = srv.ks.now_ms;
+            let id = srv.next_client_id;
+            srv.next_client_id += 1;
+            let cid =
+                srv.clients
+                    .insert(Client::new(id, conn, "test:0".into(), "test:0".into(), now));
+            Harness {
+                srv,
+                cid,
+                _peer: theirs,
+            }
+        }
+
+        fn run(&mut self, line: &str) -> Effect {
+            let mut buf = Vec::new();
+            let mut spans = Vec::new();
+            for a in line.split(' ') {
+                spans.push((buf.len(), a.len()));
+                buf.extend_from_slice(a.as_bytes());
+            }
+            let before = self.srv.ks.dirty;
+            process_command(&mut self.srv, self.cid, &Argv::new(&buf, &spans));
+            let p = &self.srv.propagation;
+            Effect {
+                dirty: self.srv.ks.dirty - before,
+                rewritten: p.rewritten.as_deref().map(words),
+                also: p.also.iter().map(|(_, v)| words(v)).collect(),
+                prevented: p.prevent,
+            }
+        }
+
+        fn dirty(&mut self, line: &str) -> u64 {
+            self.run(line).dirty
+        }
+
+        fn card(&self, key: &str) -> usize {
+            self.srv.ks.dbs[0]
+                .dict
+                .get(key.as_bytes())
+                .and_then(|o| o.as_set())
+                .map_or(0, |s| s.len())
+        }
+    }
+
+    #[test]
+    fn spop_propagates_as_srem_or_del() {
+        let mut h = Harness::new();
+        h.run("SADD s 1 2 3 4 5 6 7 8 9 10");
+        let e = h.run("SPOP s");
+        assert_eq!(e.dirty, 1);
+        let r = e.rewritten.expect("SPOP is rewritten");
+        assert!(r.starts_with("SREM s "), "{r}");
+        assert_eq!(h.card("s"), 9);
+
+        // Few members: one SREM each, the SPOP itself not propagated.
+        let e = h.run("SPOP s 2");
+        assert_eq!((e.dirty, e.prevented, e.also.len()), (2, true, 2));
+        assert!(e.also.iter().all(|c| c.starts_with("SREM s ")));
+        // Most members (the kept ones move to a new set): still SREMs.
+        let e = h.run("SPOP s 6");
+        assert_eq!((e.dirty, e.prevented, e.also.len()), (6, true, 6));
+        assert_eq!(h.card("s"), 1);
+        // Everything: DEL.
+        let e = h.run("SPOP s 5");
+        assert_eq!(e.dirty, 1);
+        assert_eq!(e.rewritten.as_deref(), Some("DEL s"));
+        assert_eq!(h.card("s"), 0);
+
+        // Nothing to pop: nothing changes.
+        assert_eq!(h.dirty("SPOP s"), 0);
+        assert_eq!(h.dirty("SPOP s 3"), 0);
+        h.run("SADD s a");
+        assert_eq!(h.dirty("SPOP s 0"), 0);
+    }
+
+    #[test]
+    fn dirty_counts_as_redis() {
+        let mut h = Harness::new();
+        assert_eq!(h.dirty("SADD s a b a c"), 3);
+        assert_eq!(h.dirty("SADD s a"), 0);
+        assert_eq!(h.dirty("SREM s x y"), 0);
+        assert_eq!(h.dirty("SREM s a b x"), 2);
+        assert_eq!(h.dirty("SISMEMBER s c"), 0);
+        // SMOVE: one for the source, one more when the destination gains it.
+        h.run("SADD d c");
+        assert_eq!(h.dirty("SMOVE s d c"), 1);
+        assert_eq!(h.card("s"), 0);
+        assert_eq!(h.dirty("SMOVE d e c"), 2);
+        assert_eq!(h.dirty("SMOVE e e c"), 0);
+        assert_eq!(h.dirty("SMOVE e f nope"), 0);
+        // Store commands: one change, or one for deleting the destination.
+        h.run("SADD a 1 2 3");
+        h.run("SADD b 2 3 4");
+        assert_eq!(h.dirty("SINTERSTORE x a b"), 1);
+        assert_eq!(h.dirty("SUNIONSTORE x a b"), 1);
+        assert_eq!(h.dirty("SDIFFSTORE x a a"), 1);
+        assert_eq!(h.dirty("SDIFFSTORE x a a"), 0);
+        h.run("SADD x 1");
+        assert_eq!(h.dirty("SINTERSTORE x a nokey"), 1);
+        assert_eq!(h.dirty("SINTERSTORE x a nokey"), 0);
+        // The last member's SREM deletes the key.
+        assert_eq!(h.dirty("SREM a 1 2 3 4"), 3);
+        assert_eq!(h.card("a"), 0);
     }
 }
