@@ -278,6 +278,7 @@ fn serve_client(srv: &mut Server, cid: usize, key: &[u8]) {
     };
     let mark = c.reply_mark();
     let errors_before = c.errors.len();
+    let caller = srv.current_client.replace(cid);
     srv.propagation = Default::default();
     srv.ks.update_clock();
     let start = Instant::now();
@@ -288,6 +289,7 @@ fn serve_client(srv: &mut Server, cid: usize, key: &[u8]) {
     };
     let reply_us = start.elapsed().as_micros() as u64;
     crate::commands::propagate_pending(srv);
+    srv.current_client = caller;
     if let Some(bc) = srv.blocked.clients.get_mut(&cid) {
         bc.buf = buf;
         bc.spans = spans;
@@ -299,7 +301,7 @@ fn serve_client(srv: &mut Server, cid: usize, key: &[u8]) {
     crate::networking::account_errors(srv, cid);
     stats_on_unblock(srv, cid, reply_us, had_errors);
     if srv.clients[cid].has_flag(cf::REPLY_OFF) {
-        srv.clients[cid].reply_rollback(mark);
+        crate::networking::drop_suppressed_reply(&mut srv.clients[cid], mark);
     }
     unblock_client(srv, cid);
 }

@@ -16,6 +16,7 @@
 //! | `log`         | server.c serverLog    | log lines in Redis's format                 |
 //! | `slowlog`     | slowlog.c             | the slow log                                |
 //! | `multi`       | multi.c               | MULTI queue, WATCH and its invalidation     |
+//! | `evict`       | evict.c               | eviction of keys under maxmemory            |
 //! | `pubsub`      | pubsub.c, notify.c    | subscribers, messages, keyspace events      |
 //! | `util`        | util.c                | glob, number parsing/formatting, bits       |
 //! | `alloc`       | zmalloc.c             | counting allocator (INFO used_memory)       |
@@ -27,6 +28,7 @@ pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod db;
+pub mod evict;
 pub mod log;
 pub mod multi;
 pub mod networking;

@@ -434,16 +434,29 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     if c.has_flag(cf::REPLY_OFF | cf::REPLY_SKIP | cf::MASTER) {
         c.reply_rollback(mark);
         c.flags &= !cf::REPLY_SKIP;
-        // Pub/Sub pushes made meanwhile are not part of the dropped reply.
-        if !c.push_stash.is_empty() {
-            let stash = std::mem::take(&mut c.push_stash);
-            c.add_raw(&stash);
-            c.push_stash = stash;
-            c.push_stash.clear();
-        }
+    }
+    // Pub/Sub pushes made while the reply was suppressed are not part of
+    // the dropped reply (also when the command itself said CLIENT REPLY ON).
+    if !c.push_stash.is_empty() {
+        let stash = std::mem::take(&mut c.push_stash);
+        c.add_raw(&stash);
+        c.push_stash = stash;
+        c.push_stash.clear();
     }
     if c.reply_bytes > 0 {
         check_output_buffer_limits(srv, key);
+    }
+}
+
+/// Drops the reply appended since `mark` (CLIENT REPLY OFF/SKIP, our master), keeping the
+/// Pub/Sub pushes made meanwhile: they are not part of the dropped reply.
+pub fn drop_suppressed_reply(c: &mut Client, mark: (usize, usize)) {
+    c.reply_rollback(mark);
+    if !c.push_stash.is_empty() {
+        let stash = std::mem::take(&mut c.push_stash);
+        c.add_raw(&stash);
+        c.push_stash = stash;
+        c.push_stash.clear();
     }
 }
 

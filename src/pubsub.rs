@@ -346,8 +346,10 @@ fn deliver(
 /// Returns how many clients received it.
 pub fn publish(srv: &mut Server, channel: &[u8], message: &[u8], kind: Kind) -> usize {
     let mut receivers = 0;
-    if let Some(list) = server_map(srv, kind).get(channel) {
-        let list = list.clone();
+    // Delivery only appends to reply buffers (closing a client is deferred),
+    // so the maps can be lent out meanwhile instead of copying lists.
+    let map = std::mem::take(server_map(srv, kind));
+    if let Some(list) = map.get(channel) {
         receivers += list.len();
         let word = kind.message_word();
         let build = |o: &mut Vec<u8>, r: u8| {
@@ -359,32 +361,31 @@ pub fn publish(srv: &mut Server, channel: &[u8], message: &[u8], kind: Kind) -> 
         let mut enc = Encoded {
             by_resp: [None, None],
         };
-        deliver(srv, &list, &mut enc, &build);
+        deliver(srv, list, &mut enc, &build);
     }
+    *server_map(srv, kind) = map;
     if kind == Kind::Shard || srv.pubsub.patterns.is_empty() {
         return receivers;
     }
-    let matching: Vec<(Box<[u8]>, Vec<usize>)> = srv
-        .pubsub
-        .patterns
-        .iter()
-        .filter(|(p, _)| string_match(p, channel, false))
-        .map(|(p, l)| (p.clone(), l.clone()))
-        .collect();
-    for (pattern, list) in matching {
+    let patterns = std::mem::take(&mut srv.pubsub.patterns);
+    for (pattern, list) in &patterns {
+        if !string_match(pattern, channel, false) {
+            continue;
+        }
         receivers += list.len();
         let build = |o: &mut Vec<u8>, r: u8| {
             resp::push_len(o, 4, r);
             resp::bulk(o, b"pmessage");
-            resp::bulk(o, &pattern);
+            resp::bulk(o, pattern);
             resp::bulk(o, channel);
             resp::bulk(o, message);
         };
         let mut enc = Encoded {
             by_resp: [None, None],
         };
-        deliver(srv, &list, &mut enc, &build);
+        deliver(srv, list, &mut enc, &build);
     }
+    srv.pubsub.patterns = patterns;
     receivers
 }
 
@@ -419,9 +420,11 @@ pub fn notify_keyspace_event(srv: &mut Server, class: u32, event: &str, key: &[u
         return;
     }
     let mut chan = Vec::with_capacity(24 + key.len().max(event.len()));
+    let mut digits = [0u8; 20];
+    let db_text = crate::util::numeric::fmt_u64(db as u64, &mut digits);
     if flags & notify::KEYSPACE != 0 {
         chan.extend_from_slice(b"__keyspace@");
-        chan.extend_from_slice(db.to_string().as_bytes());
+        chan.extend_from_slice(db_text);
         chan.extend_from_slice(b"__:");
         chan.extend_from_slice(key);
         publish(srv, &chan, event.as_bytes(), Kind::Global);
@@ -429,7 +432,7 @@ pub fn notify_keyspace_event(srv: &mut Server, class: u32, event: &str, key: &[u
     if flags & notify::KEYEVENT != 0 {
         chan.clear();
         chan.extend_from_slice(b"__keyevent@");
-        chan.extend_from_slice(db.to_string().as_bytes());
+        chan.extend_from_slice(db_text);
         chan.extend_from_slice(b"__:");
         chan.extend_from_slice(event.as_bytes());
         publish(srv, &chan, key, Kind::Global);

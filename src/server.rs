@@ -142,6 +142,8 @@ pub struct Server {
     pub errors_seen: usize,
     /// What the top-level command propagates, gathered across EXEC.
     pub also_propagate: crate::commands::AlsoPropagate,
+    /// Eviction under maxmemory: its candidate pool and state.
+    pub evict: crate::evict::Evictor,
 }
 
 impl Server {
@@ -194,6 +196,7 @@ impl Server {
             in_exec: false,
             errors_seen: 0,
             also_propagate: Default::default(),
+            evict: Default::default(),
             config,
         })
     }
@@ -269,7 +272,7 @@ impl Server {
     /// sleep, keys made ready for blocked clients, fast expire cycle, flush replies, free
     /// closed clients.
     pub fn before_sleep(&mut self) {
-        self.refresh_key_event_recording();
+        self.refresh_keyspace_settings();
         crate::blocked::handle_timeouts(self);
         crate::blocked::process_unblocked_clients(self);
         if self.ks.blocking.has_ready() {
@@ -278,6 +281,9 @@ impl Server {
         if self.ks.active_expire_cycle_fast(self.config.hz) > 0 {
             self.propagate_expired();
         }
+        // A pass of eviction that ran out of time goes on (Redis's
+        // evictionTimeProc, a 0 ms timer).
+        crate::evict::eviction_continues(self);
         crate::networking::handle_pending_writes(self);
         crate::networking::free_clients_to_close(self);
     }
@@ -306,7 +312,7 @@ impl Server {
         self.net_out_metric.track(self.stat_net_output_bytes, now);
         crate::networking::clients_cron(self);
         let expire_start = Instant::now();
-        self.refresh_key_event_recording();
+        self.refresh_keyspace_settings();
         self.ks.active_expire_effort = self.config.active_expire_effort.clamp(1, 10) as u32;
         self.ks.active_expire_cycle(self.config.hz);
         if self.config.activerehashing {
@@ -337,10 +343,20 @@ impl Server {
         self.ks.expired.clear();
     }
 
-    /// Tells the keyspace which [`crate::db::KeyEvent`]s anybody listens
-    /// for: expiries when keyspace events `x` are on or a key is WATCHed,
-    /// new keys with `n`, misses with `m`.
-    pub fn refresh_key_event_recording(&mut self) {
+    /// Brings the keyspace's view of the configuration up to date: which
+    /// [`crate::db::KeyEvent`]s anybody listens for (expiries when keyspace
+    /// events `x` are on or a key is WATCHed, new keys with `n`, misses with
+    /// `m`) and whether accesses count LFU frequencies (an LFU
+    /// `maxmemory-policy`).
+    pub fn refresh_keyspace_settings(&mut self) {
+        use crate::config::MaxmemoryPolicy as P;
+        self.ks.lfu =
+            matches!(self.config.maxmemory_policy, P::AllkeysLfu | P::VolatileLfu).then(|| {
+                crate::db::Lfu {
+                    log_factor: self.config.lfu_log_factor.clamp(0, u32::MAX as i64) as u32,
+                    decay_minutes: self.config.lfu_decay_time.clamp(0, u32::MAX as i64) as u32,
+                }
+            });
         use crate::config::notify;
         use crate::db::record;
         let flags = self.config.notify_keyspace_events_flags;
@@ -412,6 +428,7 @@ impl Server {
         self.net_in_metric = Metric::default();
         self.net_out_metric = Metric::default();
         self.ks.stats = Default::default();
+        self.evict.reset_stats();
         self.commands.reset_stats();
     }
 

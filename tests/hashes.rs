@@ -790,3 +790,54 @@ fn fuzz_against_a_model() {
         .collect();
     assert_eq!(got, model);
 }
+
+#[test]
+fn keyspace_events_and_watch() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"])
+        .assert_ok();
+    let mut sub = srv.client();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    let mut expect = |c: &mut Client, args: &[&str], events: &[&str]| {
+        c.cmd(args);
+        for e in events {
+            let msg = sub.read_reply().into_strings();
+            assert_eq!(
+                msg[2..],
+                [format!("__keyevent@0__:{e}"), "h".to_string()],
+                "{args:?}"
+            );
+        }
+    };
+    expect(&mut c, &["HSET", "h", "a", "1", "b", "2"], &["hset"]);
+    expect(&mut c, &["HSETNX", "h", "c", "3"], &["hset"]);
+    expect(&mut c, &["HMSET", "h", "a", "5"], &["hset"]);
+    expect(&mut c, &["HINCRBY", "h", "a", "1"], &["hincrby"]);
+    expect(
+        &mut c,
+        &["HINCRBYFLOAT", "h", "a", "1.5"],
+        &["hincrbyfloat"],
+    );
+    // No change, no event: the next event seen is the HDEL's.
+    c.cmd(&["HSETNX", "h", "c", "x"]);
+    c.cmd(&["HDEL", "h", "nope"]);
+    c.cmd(&["HINCRBY", "h", "a", "x"]);
+    expect(&mut c, &["HDEL", "h", "a"], &["hdel"]);
+    expect(&mut c, &["HDEL", "h", "b", "c"], &["hdel", "del"]);
+
+    // WATCH: a change to the hash aborts the transaction, a no-op does not.
+    c.cmd(&["HSET", "w", "f", "1"]);
+    let mut other = srv.client();
+    c.cmd(&["WATCH", "w"]).assert_ok();
+    other.cmd(&["HSETNX", "w", "f", "2"]);
+    other.cmd(&["HDEL", "w", "nope"]);
+    c.cmd(&["MULTI"]).assert_ok();
+    c.cmd(&["HGET", "w", "f"]);
+    assert_eq!(c.cmd(&["EXEC"]).into_strings(), ["1"]);
+    c.cmd(&["WATCH", "w"]).assert_ok();
+    other.cmd(&["HINCRBY", "w", "f", "1"]);
+    c.cmd(&["MULTI"]).assert_ok();
+    c.cmd(&["HGET", "w", "f"]);
+    assert!(c.cmd(&["EXEC"]).is_nil());
+}

@@ -653,3 +653,46 @@ fn notify_flags_read_back_in_canonical_form() {
     c.cmd(&["config", "set", "notify-keyspace-events", "Q"])
         .assert_err_prefix("ERR CONFIG SET failed");
 }
+
+#[test]
+fn evicted_keys_are_announced_and_touch_watches() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    let mut s = srv.client();
+    let mut w = srv.client();
+    c.cmd_line("config set notify-keyspace-events Ee")
+        .assert_ok();
+    c.cmd_line("config set maxmemory-policy allkeys-lru")
+        .assert_ok();
+    c.cmd_line("set foo bar").assert_ok();
+    w.cmd_line("watch foo").assert_ok();
+    listen_all(&mut s);
+    // Far below what the server needs: every key goes.
+    c.cmd_line("config set maxmemory 1").assert_ok();
+    assert_eq!(next_event(&mut s), ev("__keyevent@0__:evicted", "foo"));
+    c.cmd_line("config set maxmemory 0").assert_ok();
+    assert_eq!(c.cmd_line("dbsize").as_int(), 0);
+    assert_eq!(c.info_field("stats", "evicted_keys").as_deref(), Some("1"));
+    w.cmd_line("multi").assert_ok();
+    w.cmd_line("ping");
+    assert_eq!(w.cmd_line("exec"), Reply::Array(None));
+}
+
+#[test]
+fn volatile_policies_evict_only_keys_with_a_ttl() {
+    let srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd_line("config set maxmemory-policy volatile-lru")
+        .assert_ok();
+    c.cmd_line("set keep 1").assert_ok();
+    c.cmd_line("set go 1 ex 100").assert_ok();
+    c.cmd_line("config set maxmemory 1").assert_ok();
+    wait_for(Duration::from_secs(5), "the volatile key to go", || {
+        c.cmd_line("exists go").as_int() == 0
+    });
+    // Nothing else can be evicted: writes are refused, the key stays.
+    c.cmd_line("set x y")
+        .assert_err_prefix("OOM command not allowed when used memory > 'maxmemory'");
+    c.cmd_line("config set maxmemory 0").assert_ok();
+    assert_eq!(c.cmd_line("get keep"), bulk("1"));
+}

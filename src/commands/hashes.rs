@@ -757,9 +757,10 @@ fn hrandfield_with_count(ctx: &mut Ctx<'_>, key: &[u8], l: i64, withvalues: bool
     // the copy's table order.
     if count.saturating_mul(SUB_STRATEGY_MUL) > size {
         let mut copy: Dict<Option<Box<[u8]>>> = Dict::with_capacity(size as usize);
+        let mut scratch = [0u8; 20];
         for (k, v) in h.iter() {
             let v = withvalues.then(|| v.to_vec().into_boxed_slice());
-            copy.insert(k.to_vec().into_boxed_slice(), v);
+            copy.insert(k.as_bytes(&mut scratch), v);
         }
         let mut left = size;
         while left > count {

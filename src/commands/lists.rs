@@ -479,8 +479,8 @@ fn lpos(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         j += 1;
     }
     let reverse = rank < 0;
-    // i64::MIN has no positive counterpart: it asks for a match that cannot exist.
-    let rank = rank.unsigned_abs();
+    // As C's `rank = -rank`: RANK -9223372036854775808 stays negative, so every match counts.
+    let rank = if reverse { rank.wrapping_neg() } else { rank };
     let db = ctx.db();
     let (ks, c) = ctx.parts();
     let l = match ks.lookup_read(db, argv.get(1)) {
@@ -499,7 +499,7 @@ fn lpos(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let llen = l.len() as u64;
     let mut index: u64 = 0;
-    let mut matches: u64 = 0;
+    let mut matches: i64 = 0;
     let mut found: Vec<u64> = Vec::new();
     l.scan(reverse, |e| {
         if maxlen != 0 && index >= maxlen as u64 {
@@ -510,7 +510,9 @@ fn lpos(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             if matches >= rank {
                 let at = if reverse { llen - index - 1 } else { index };
                 found.push(at);
-                if count == -1 || (count != 0 && matches - rank + 1 >= count as u64) {
+                if count == -1
+                    || (count != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= count)
+                {
                     return ControlFlow::Break(());
                 }
             }

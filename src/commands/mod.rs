@@ -34,6 +34,7 @@ pub mod lists;
 pub mod pubsub;
 pub mod server_cmds;
 pub mod sets;
+pub mod sort;
 pub mod strings;
 pub mod transactions;
 pub mod zsets;
@@ -176,9 +177,11 @@ const FAMILIES: &[&[CommandSpec]] = &[
     config_cmd::COMMANDS,
     strings::COMMANDS,
     keys::COMMANDS,
+    lists::COMMANDS,
     hashes::COMMANDS,
     lists::COMMANDS,
     sets::COMMANDS,
+    sort::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
     server_cmds::COMMANDS,
@@ -607,20 +610,19 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         0
     };
     let cmd_flags = spec.flags | queued_flags;
-    // Redis's OOM gate: with maxmemory set and no eviction policy able to
-    // free memory (rudis evicts nothing yet), commands that may grow memory
-    // are refused while over the limit. Inside MULTI queueing itself uses
-    // memory, so every command but EXEC/DISCARD/QUIT/RESET is refused.
-    if srv.config.maxmemory > 0
-        && !srv.clients[cid].has_flag(cf::MASTER)
-        && crate::alloc::allocated() > srv.config.maxmemory
-    {
+    // Redis's OOM gate: with maxmemory set, keys are evicted first (by
+    // maxmemory-policy); if memory is still over the limit, commands that
+    // may grow it are refused. Inside MULTI queueing itself uses memory, so
+    // every command but EXEC/DISCARD/QUIT/RESET is refused. Our master is
+    // obeyed whatever the memory.
+    if srv.config.maxmemory > 0 && !srv.clients[cid].has_flag(cf::MASTER) {
+        let out_of_memory = crate::evict::perform_evictions(srv) == crate::evict::EvictResult::Fail;
         let reject_on_oom = cmd_flags & flags::DENYOOM != 0
             || (in_multi
                 && !["exec", "discard", "quit", "reset"]
                     .iter()
                     .any(|n| is_command(srv, id, n)));
-        if reject_on_oom {
+        if out_of_memory && reject_on_oom {
             reject(
                 srv,
                 cid,
@@ -744,6 +746,14 @@ fn propagate_pending_commands(srv: &mut Server) {
     }
 }
 
+/// Redis's propagateDeletion for a key deleted outside any command
+/// (eviction): `DEL key` (or `UNLINK key`) goes out on its own.
+pub fn propagate_deletion(srv: &mut Server, db: usize, cmd: &[u8], key: &[u8]) {
+    if srv.also_propagate.enabled {
+        propagate_now(srv, db, &[cmd.to_vec(), key.to_vec()]);
+    }
+}
+
 /// Redis's propagateNow: the replication and AOF issues feed the backlog,
 /// the replicas and the AOF buffer here.
 fn propagate_now(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
@@ -762,7 +772,7 @@ pub fn call(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>) {
         srv.ks.update_clock();
         srv.errors_seen = srv.clients[cid].errors.len();
     }
-    srv.refresh_key_event_recording();
+    srv.refresh_keyspace_settings();
     let errors_before = srv.clients[cid].errors.len();
     let outer_request = if top {
         srv.propagation = PropagationRequest::default();

@@ -1140,7 +1140,7 @@ struct Dst {
 
 impl Dst {
     fn insert(&mut self, member: &[u8], score: f64) {
-        self.big.zsl.insert(score, member.into());
+        self.big.zsl.insert(score, member);
         self.big.dict.insert(member, score);
         self.max_member_len = self.max_member_len.max(member.len());
         self.total_member_len += member.len();
@@ -1183,7 +1183,7 @@ fn zdiff_algorithm2(src: &[Src<'_>], dst: &mut Dst) {
         }
         s.each(|m, score| {
             if j == 0 {
-                dst.big.zsl.insert(score, m.into());
+                dst.big.zsl.insert(score, m);
                 dst.big.dict.insert(m, score);
                 cardinality += 1;
             } else if dst.remove(m) {
@@ -1427,7 +1427,7 @@ fn zset_op(
                 });
             }
             for (m, &score) in acc.iter() {
-                dst.big.zsl.insert(score, m.into());
+                dst.big.zsl.insert(score, m);
             }
             dst.big.dict = acc;
         }

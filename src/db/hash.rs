@@ -34,8 +34,10 @@
 //! # Memory (64-bit)
 //!
 //! `size_of::<HashValue>()` is 16: the listpack's boxed buffer, or a box holding the dict (a
-//! unit test checks it). A small hash is its exact-size listpack buffer and nothing else, where
-//! Redis adds a 16-byte `robj` to a jemalloc-rounded listpack.
+//! unit test checks it), held inline in the key's object. A small hash costs one allocation,
+//! its listpack buffer (sized exactly, rounded up by jemalloc as Redis's is); Redis adds a
+//! separate 16-byte `robj`. `HSET h a 1 b 2` is 17 bytes in a 32-byte jemalloc class here,
+//! against 32 + 16 in Redis.
 
 use super::dict::{self, Dict};
 use super::listpack::{Entry, Listpack};
@@ -261,8 +263,9 @@ impl HashValue {
         };
         let mut t = Table::with_capacity(lp.len() / 2);
         let mut it = lp.iter();
+        let mut scratch = [0u8; 20];
         while let (Some(f), Some(v)) = (it.next(), it.next()) {
-            t.insert(f.to_vec().into_boxed_slice(), v.to_vec().into_boxed_slice());
+            t.insert(f.as_bytes(&mut scratch), v.to_vec().into_boxed_slice());
         }
         self.repr = Repr::Table(Box::new(t));
     }

@@ -190,7 +190,7 @@ struct Quicklist {
     /// `list-max-listpack-size` when the list was made, -5 ..= 32767.
     fill: i32,
     /// `list-compress-depth` when the list was made: raw nodes kept at each end (0 = off).
-    compress: usize,
+    compress: u32,
 }
 
 /// A list value. `size_of::<ListValue>()` is one pointer, so every key's `RObj` stays small.
@@ -225,7 +225,7 @@ impl ListValue {
                 nodes: VecDeque::new(),
                 count: 0,
                 fill: fill.clamp(FILL_MIN, FILL_MAX) as i32,
-                compress: compress_depth.clamp(0, COMPRESS_MAX) as usize,
+                compress: compress_depth.clamp(0, COMPRESS_MAX) as u32,
             }),
         }
     }
@@ -376,7 +376,7 @@ impl ListValue {
 
     /// The compress depth the list was made with (0 = not compressed).
     pub fn compress_depth(&self) -> usize {
-        self.ql.compress
+        self.ql.compress as usize
     }
 
     /// Sum of the nodes' uncompressed sizes (DEBUG OBJECT `ql_uncompressed_size`).
@@ -531,12 +531,13 @@ impl Quicklist {
     /// each side, and `node` unless it is within the depth (__quicklistCompress).
     fn compress_around(&mut self, node: Option<usize>) {
         let len = self.nodes.len();
-        if len == 0 || self.compress == 0 || len < self.compress * 2 {
+        let depth = self.compress as usize;
+        if len == 0 || depth == 0 || len < depth * 2 {
             return;
         }
         let (mut forward, mut reverse) = (0usize, len - 1);
         let mut in_depth = false;
-        for _ in 0..self.compress {
+        for _ in 0..depth {
             self.decompress(forward);
             self.decompress(reverse);
             if node == Some(forward) || node == Some(reverse) {
@@ -562,6 +563,11 @@ impl Quicklist {
     /// Inserts `new` before or `after` node `old` (None only when the list is empty) and
     /// applies compression to both (__quicklistInsertNode). Returns the new node's index.
     fn insert_node(&mut self, old: Option<usize>, new: Node, after: bool) -> usize {
+        // Most lists have one node: room for exactly one at first (the deque grows to four
+        // slots, then doubles).
+        if self.nodes.capacity() == 0 {
+            self.nodes.reserve_exact(1);
+        }
         let (new_idx, old_idx) = match old {
             None => {
                 self.nodes.push_back(new);
@@ -1179,7 +1185,8 @@ mod tests {
         assert_eq!(ql.count, model.len());
         for (i, n) in ql.nodes.iter().enumerate() {
             assert!(n.count > 0, "empty node {i}");
-            let within = i < ql.compress || i + ql.compress >= ql.nodes.len();
+            let depth = ql.compress as usize;
+            let within = i < depth || i + depth >= ql.nodes.len();
             if within || ql.compress == 0 {
                 assert!(
                     !n.is_compressed(),
@@ -1204,9 +1211,13 @@ mod tests {
     }
 
     #[test]
-    fn size_of_list_value_is_a_pointer() {
+    fn small_footprint() {
         assert_eq!(std::mem::size_of::<ListValue>(), 8);
+        assert_eq!(std::mem::size_of::<Quicklist>(), 48);
         assert_eq!(std::mem::size_of::<Node>(), 32);
+        let mut l = ListValue::default();
+        l.push(b"hello", End::Tail, T);
+        assert_eq!(l.ql.nodes.capacity(), 1);
     }
 
     #[test]

@@ -154,6 +154,9 @@ pub struct Keyspace {
     /// `notify-keyspace-events` and whether any key is WATCHed, so nothing
     /// is copied when nobody listens.
     pub record_events: u8,
+    /// Set while an LFU `maxmemory-policy` is in force (by the server, from
+    /// its config): accesses then update LFU counters.
+    pub lfu: Option<Lfu>,
     /// Changes since the last successful save (Redis's server.dirty).
     pub dirty: u64,
     pub stats: KeyspaceStats,
@@ -192,6 +195,65 @@ pub fn lru_clock(now_ms: i64) -> u32 {
     ((now_ms / 1000) as u32) & LRU_CLOCK_MAX
 }
 
+/// 5: the LFU counter of a new key, so it survives a few evictions before
+/// its first accesses count (Redis's LFU_INIT_VAL).
+pub const LFU_INIT_VAL: u32 = 5;
+
+/// Redis's LFUGetTimeInMinutes: minutes since the epoch, 16 bits.
+fn lfu_minutes(now_ms: i64) -> u32 {
+    ((now_ms / 60_000) as u32) & 65535
+}
+
+/// Redis's LFUDecrAndReturn: the LFU counter held in an object's 24-bit
+/// `lru` field (16 bits of last-decrement minute, 8 bits of logarithmic
+/// counter), less one per `decay_minutes` elapsed since.
+pub fn lfu_decr_and_return(lru: u32, now_ms: i64, decay_minutes: u32) -> u32 {
+    let ldt = lru >> 8;
+    let counter = lru & 255;
+    let now = lfu_minutes(now_ms);
+    let elapsed = if now >= ldt {
+        now - ldt
+    } else {
+        65535 - ldt + now
+    };
+    let periods = elapsed.checked_div(decay_minutes).unwrap_or(0);
+    counter.saturating_sub(periods)
+}
+
+/// Redis's LFULogIncr: bumps the counter with probability
+/// 1 / ((counter - LFU_INIT_VAL) * log_factor + 1), saturating at 255.
+fn lfu_log_incr(counter: u32, log_factor: u32) -> u32 {
+    if counter == 255 {
+        return 255;
+    }
+    let r = (dict::random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+    if r < 1.0 / (base * log_factor as f64 + 1.0) {
+        counter + 1
+    } else {
+        counter
+    }
+}
+
+/// Redis's updateLFU: decay, count this access, stamp the minute.
+fn lfu_touch(lru: u32, now_ms: i64, lfu: Lfu) -> u32 {
+    let counter = lfu_log_incr(
+        lfu_decr_and_return(lru, now_ms, lfu.decay_minutes),
+        lfu.log_factor,
+    );
+    (lfu_minutes(now_ms) << 8) | counter
+}
+
+/// LFU access tracking, on while an LFU `maxmemory-policy` is set: objects'
+/// `lru` fields then hold LFU data instead of the LRU clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lfu {
+    /// `lfu-log-factor`.
+    pub log_factor: u32,
+    /// `lfu-decay-time`, minutes.
+    pub decay_minutes: u32,
+}
+
 impl Keyspace {
     pub fn new(databases: usize) -> Keyspace {
         Keyspace {
@@ -204,6 +266,7 @@ impl Keyspace {
             expired: Vec::new(),
             events: Vec::new(),
             record_events: 0,
+            lfu: None,
             dirty: 0,
             stats: KeyspaceStats::default(),
             active_expire_effort: 1,
@@ -218,6 +281,15 @@ impl Keyspace {
     /// LRU clock value for objects created or touched now.
     pub fn lru_now(&self) -> u32 {
         lru_clock(self.now_ms)
+    }
+
+    /// The `lru` field of an object created now (Redis's createObject):
+    /// the LRU clock, or under LFU this minute and [`LFU_INIT_VAL`].
+    pub fn new_object_lru(&self) -> u32 {
+        match self.lfu {
+            Some(_) => (lfu_minutes(self.now_ms) << 8) | LFU_INIT_VAL,
+            None => self.lru_now(),
+        }
     }
 
     /// Refreshes the command clock (call once per command).
@@ -284,12 +356,16 @@ impl Keyspace {
             return None;
         }
         let lru = self.lru_now();
+        let (lfu, now_ms) = (self.lfu, self.now_ms);
         let touch = matches!(access, Access::Read | Access::Write) && !self.child_active;
         let stats = matches!(access, Access::Read | Access::ReadNoTouch);
         match self.dbs[db].dict.get_mut(key) {
             Some(o) => {
                 if touch {
-                    o.lru = lru;
+                    o.lru = match lfu {
+                        Some(l) => lfu_touch(o.lru, now_ms, l),
+                        None => lru,
+                    };
                 }
                 if stats {
                     self.stats.keyspace_hits += 1;
@@ -334,11 +410,19 @@ impl Keyspace {
     /// Sets `key` to `obj`, Redis's setKey: the TTL is cleared unless
     /// `keep_ttl`. The key bytes are copied only when the key is new.
     pub fn set_key(&mut self, db: usize, key: &[u8], mut obj: RObj, keep_ttl: bool) {
-        obj.lru = self.lru_now();
+        obj.lru = self.new_object_lru();
+        let keep_frequency = self.lfu.is_some();
         let record_new = self.record_events & record::NEW != 0;
         let d = &mut self.dbs[db];
         match d.dict.get_mut(key) {
-            Some(slot) => *slot = obj,
+            Some(slot) => {
+                // Under LFU an overwritten key keeps its access frequency
+                // (Redis's dbOverwrite).
+                if keep_frequency {
+                    obj.lru = slot.lru;
+                }
+                *slot = obj
+            }
             None => {
                 // Redis's dbAdd: a new list or sorted set may be what a blocked client waits
                 // for.
@@ -676,6 +760,41 @@ mod tests {
         assert_eq!(ks.stats.keyspace_hits, 1);
         assert_eq!(ks.stats.keyspace_misses, 1);
         assert_eq!(ks.dbs[0].dict.get(b"k").map(|o| o.lru), Some(7));
+    }
+
+    #[test]
+    fn lfu_counters_start_at_init_count_accesses_and_survive_overwrites() {
+        let mut ks = Keyspace::new(1);
+        ks.lfu = Some(Lfu {
+            log_factor: 0,
+            decay_minutes: 1,
+        });
+        ks.set_key(0, b"k", s("v"), false);
+        let counter = |ks: &Keyspace| ks.dbs[0].dict.get(b"k").map(|o| o.lru & 255);
+        assert_eq!(counter(&ks), Some(LFU_INIT_VAL));
+        // Log factor 0: every access counts.
+        for _ in 0..3 {
+            assert!(ks.lookup_read(0, b"k").is_some());
+        }
+        assert_eq!(counter(&ks), Some(LFU_INIT_VAL + 3));
+        assert!(ks.lookup(0, b"k", Access::NoTouch).is_some());
+        assert_eq!(counter(&ks), Some(LFU_INIT_VAL + 3));
+        ks.set_key(0, b"k", s("w"), false);
+        assert_eq!(counter(&ks), Some(LFU_INIT_VAL + 3));
+    }
+
+    #[test]
+    fn lfu_counter_decays_one_per_period() {
+        let minute = 60_000;
+        let lru = (100 << 8) | 20;
+        assert_eq!(lfu_decr_and_return(lru, 100 * minute, 1), 20);
+        assert_eq!(lfu_decr_and_return(lru, 105 * minute, 1), 15);
+        assert_eq!(lfu_decr_and_return(lru, 110 * minute, 2), 15);
+        assert_eq!(lfu_decr_and_return(lru, 200 * minute, 1), 0);
+        assert_eq!(lfu_decr_and_return(lru, 200 * minute, 0), 20);
+        // The 16-bit minute clock wrapped.
+        assert_eq!(lfu_decr_and_return(lru, (65536 + 4) * minute, 1), 0);
+        assert_eq!(lfu_log_incr(255, 10), 255);
     }
 
     #[test]

@@ -7,10 +7,23 @@
 //!
 //! # Layout
 //!
-//! Nodes live in one arena (`Vec<Node>`) and link to each other by index, so there is no
-//! `unsafe` and no reference counting. Slot 0 is the header, which has all 32 levels and no
-//! member. A deleted node's slot goes on a free list and is reused by the next insert; when
-//! more than half of the arena is free it is compacted.
+//! Nodes live in one byte arena and link to each other by offset, so there is no `unsafe` and
+//! no reference counting. A node is one record, 8-byte aligned, holding everything Redis's
+//! `zskiplistNode` and the member's sds hold:
+//!
+//! ```text
+//!   score f64 | backward u32 | member length u32 | height L u8 | L x (forward u32, span u32) | member
+//!   8           4              4                   1              8 x L                        len
+//! ```
+//!
+//! so following a link reads the record the search is already at (Redis's inline
+//! `x->level[i]`, one cache miss per step), and a tie on the score compares member bytes from
+//! the same record. A node of height 1 with a 10-byte member is 40 bytes, where Redis spends a
+//! 48-byte node and a 16-byte sds. Offsets count 8-byte units (u32: 32 GiB of records). The
+//! header is the record at offset 0, with all 32 levels and no member. A deleted node's record
+//! goes on a free list for its size and is reused by the next node of that size; a node whose
+//! score changes keeps its record and is relinked; when more than half of the arena is free it
+//! is compacted.
 //!
 //! ```text
 //!  level 2  H ------------------------------> c --------------------> NIL
@@ -34,8 +47,6 @@
 
 use std::cell::Cell;
 use std::cmp::Ordering;
-
-use super::inline_bytes::InlineBytes;
 
 /// 32 levels, Redis's ZSKIPLIST_MAXLEVEL: enough for 2^64 elements at p = 1/4.
 pub const MAX_LEVEL: usize = 32;
@@ -61,22 +72,6 @@ impl NodeId {
     pub fn from_index(i: usize) -> NodeId {
         NodeId(i as u32)
     }
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-struct Level {
-    forward: u32,
-    span: u32,
-}
-
-#[derive(Clone, Debug)]
-struct Node {
-    /// The member: inline up to 22 bytes, so most nodes are one allocation.
-    ele: InlineBytes,
-    score: f64,
-    /// The previous node at level 0, NIL for the first.
-    backward: u32,
-    levels: Box<[Level]>,
 }
 
 /// An inclusive or exclusive score interval, Redis's `zrangespec`.
@@ -172,11 +167,29 @@ impl<'a> LexRange<'a> {
     }
 }
 
+/// Bytes before a node's levels: score, backward, member length, height.
+const HDR: usize = 17;
+/// Bytes per level: forward, span.
+const LEVEL: usize = 8;
+/// Records are aligned to (and offsets count) this many bytes.
+const UNIT: usize = 8;
+/// Free lists are kept for records up to this many units; bigger ones wait for compaction.
+const MAX_FREE_UNITS: usize = 64;
+
+/// Units of a record of `levels` levels and a `len`-byte member.
+fn record_units(levels: usize, len: usize) -> usize {
+    (HDR + LEVEL * levels + len).div_ceil(UNIT)
+}
+
 /// A skiplist of (score, member) with spans: see the module doc.
 #[derive(Clone, Debug)]
 pub struct SkipList {
-    nodes: Vec<Node>,
-    free: Vec<u32>,
+    /// Node records (see the module doc).
+    buf: Vec<u8>,
+    /// Offsets of free records by size in units (index < 64); empty until a node is freed.
+    free: Vec<Vec<u32>>,
+    /// Units held by free records.
+    free_units: usize,
     tail: u32,
     len: usize,
     /// Levels in use (1..=32).
@@ -189,34 +202,22 @@ impl Default for SkipList {
     }
 }
 
-/// True when (score, ele) of `n` sorts before (score, ele).
-#[inline]
-fn node_before(n: &Node, score: f64, ele: &[u8]) -> bool {
-    n.score < score || (n.score == score && *n.ele < *ele)
-}
-
 impl SkipList {
     /// An empty skiplist (Redis's zslCreate): just the header.
     pub fn new() -> SkipList {
-        SkipList {
-            nodes: vec![Node {
-                ele: InlineBytes::new(b""),
-                score: 0.0,
-                backward: NIL,
-                levels: vec![
-                    Level {
-                        forward: NIL,
-                        span: 0
-                    };
-                    MAX_LEVEL
-                ]
-                .into_boxed_slice(),
-            }],
+        let mut s = SkipList {
+            buf: Vec::new(),
             free: Vec::new(),
+            free_units: 0,
             tail: NIL,
             len: 0,
             level: 1,
+        };
+        let h = s.alloc(MAX_LEVEL, 0.0, b"");
+        for i in 0..MAX_LEVEL {
+            s.set_link(h, i, NIL, 0);
         }
+        s
     }
 
     pub fn len(&self) -> usize {
@@ -232,29 +233,89 @@ impl SkipList {
         self.level
     }
 
-    /// Slots of the node arena, live or free (for tests and MEMORY USAGE).
-    pub fn arena_slots(&self) -> usize {
-        self.nodes.len()
+    /// Bytes of the arena, live or free (for tests and MEMORY USAGE).
+    pub fn arena_bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    #[inline]
+    fn rd32(&self, at: usize) -> u32 {
+        let b = &self.buf[at..at + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+
+    #[inline]
+    fn wr32(&mut self, at: usize, v: u32) {
+        self.buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+
+    #[inline]
+    fn score_of(&self, x: u32) -> f64 {
+        let at = x as usize * UNIT;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.buf[at..at + 8]);
+        f64::from_le_bytes(b)
+    }
+
+    #[inline]
+    fn set_score(&mut self, x: u32, score: f64) {
+        let at = x as usize * UNIT;
+        self.buf[at..at + 8].copy_from_slice(&score.to_le_bytes());
+    }
+
+    #[inline]
+    fn backward(&self, x: u32) -> u32 {
+        self.rd32(x as usize * UNIT + 8)
+    }
+
+    #[inline]
+    fn set_backward(&mut self, x: u32, b: u32) {
+        self.wr32(x as usize * UNIT + 8, b);
+    }
+
+    #[inline]
+    fn ele_len(&self, x: u32) -> usize {
+        self.rd32(x as usize * UNIT + 12) as usize
+    }
+
+    #[inline]
+    fn levels_of(&self, x: u32) -> usize {
+        self.buf[x as usize * UNIT + 16] as usize
+    }
+
+    #[inline]
+    fn ele_of(&self, x: u32) -> &[u8] {
+        let at = x as usize * UNIT + HDR + LEVEL * self.levels_of(x);
+        &self.buf[at..at + self.ele_len(x)]
     }
 
     #[inline]
     fn fwd(&self, x: u32, i: usize) -> u32 {
-        self.nodes[x as usize].levels[i].forward
+        self.rd32(x as usize * UNIT + HDR + LEVEL * i)
     }
 
     #[inline]
     fn span(&self, x: u32, i: usize) -> u32 {
-        self.nodes[x as usize].levels[i].span
+        self.rd32(x as usize * UNIT + HDR + LEVEL * i + 4)
     }
 
     #[inline]
-    fn lvl_mut(&mut self, x: u32, i: usize) -> &mut Level {
-        &mut self.nodes[x as usize].levels[i]
+    fn set_link(&mut self, x: u32, i: usize, forward: u32, span: u32) {
+        let at = x as usize * UNIT + HDR + LEVEL * i;
+        self.wr32(at, forward);
+        self.wr32(at + 4, span);
     }
 
     #[inline]
-    fn node(&self, x: u32) -> &Node {
-        &self.nodes[x as usize]
+    fn set_span(&mut self, x: u32, i: usize, span: u32) {
+        self.wr32(x as usize * UNIT + HDR + LEVEL * i + 4, span);
+    }
+
+    /// True when node `x` sorts before (score, ele): scores first, members only on a tie.
+    #[inline]
+    fn before(&self, x: u32, score: f64, ele: &[u8]) -> bool {
+        let s = self.score_of(x);
+        s < score || (s == score && self.ele_of(x) < ele)
     }
 
     fn some(x: u32) -> Option<NodeId> {
@@ -276,20 +337,20 @@ impl SkipList {
     }
 
     pub fn prev(&self, n: NodeId) -> Option<NodeId> {
-        Self::some(self.node(n.0).backward)
+        Self::some(self.backward(n.0))
     }
 
     pub fn ele(&self, n: NodeId) -> &[u8] {
-        &self.node(n.0).ele
+        self.ele_of(n.0)
     }
 
     pub fn score(&self, n: NodeId) -> f64 {
-        self.node(n.0).score
+        self.score_of(n.0)
     }
 
     /// Number of levels of node `n` (MEMORY USAGE sizes nodes by it).
     pub fn node_level(&self, n: NodeId) -> usize {
-        self.node(n.0).levels.len()
+        self.levels_of(n.0)
     }
 
     /// (member, score) front to back.
@@ -321,97 +382,126 @@ impl SkipList {
         level
     }
 
-    fn alloc(&mut self, node: Node) -> u32 {
-        match self.free.pop() {
-            Some(slot) => {
-                self.nodes[slot as usize] = node;
-                slot
+    /// A record for a node of `levels` levels holding (score, ele), unlinked: a free one of
+    /// that size if any, else new bytes at the end (growing the arena by at most a quarter, so
+    /// little of it sits unused).
+    fn alloc(&mut self, levels: usize, score: f64, ele: &[u8]) -> u32 {
+        let units = record_units(levels, ele.len());
+        let x = match self.free.get_mut(units).and_then(|f| f.pop()) {
+            Some(x) => {
+                self.free_units -= units;
+                x as usize
             }
             None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
+                let x = self.buf.len() / UNIT;
+                let need = units * UNIT;
+                if self.buf.capacity() - self.buf.len() < need {
+                    self.buf.reserve_exact(need.max(self.buf.len() / 4));
+                }
+                self.buf.resize(self.buf.len() + need, 0);
+                x
             }
+        };
+        let at = x * UNIT;
+        self.buf[at..at + 8].copy_from_slice(&score.to_le_bytes());
+        self.wr32(at + 8, NIL);
+        self.wr32(at + 12, ele.len() as u32);
+        self.buf[at + 16] = levels as u8;
+        let m = at + HDR + LEVEL * levels;
+        self.buf[m..m + ele.len()].copy_from_slice(ele);
+        x as u32
+    }
+
+    /// Frees node `x`'s record for reuse.
+    fn release(&mut self, x: u32) {
+        let units = record_units(self.levels_of(x), self.ele_len(x));
+        self.free_units += units;
+        if units < MAX_FREE_UNITS {
+            if self.free.is_empty() {
+                self.free = vec![Vec::new(); MAX_FREE_UNITS];
+            }
+            self.free[units].push(x);
         }
     }
 
     /// Inserts `ele` with `score` (Redis's zslInsert). The caller guarantees the member is not
     /// present and the score is not NaN.
-    pub fn insert(&mut self, score: f64, ele: InlineBytes) -> NodeId {
+    pub fn insert(&mut self, score: f64, ele: &[u8]) -> NodeId {
+        let level = Self::random_level();
+        let x = self.alloc(level, score, ele);
+        self.link(x);
+        NodeId(x)
+    }
+
+    /// Links node `x` (unlinked, with its score, member and height set) at its place.
+    fn link(&mut self, x: u32) {
+        let score = self.score_of(x);
+        let level = self.levels_of(x);
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
-        let mut x = HEAD;
+        let mut cur = HEAD;
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let f = self.fwd(x, i);
-                if f != NIL && node_before(self.node(f), score, &ele) {
-                    rank[i] += self.span(x, i);
-                    x = f;
+                let f = self.fwd(cur, i);
+                if f != NIL && {
+                    let s = self.score_of(f);
+                    s < score || (s == score && self.ele_of(f) < self.ele_of(x))
+                } {
+                    rank[i] += self.span(cur, i);
+                    cur = f;
                 } else {
                     break;
                 }
             }
-            update[i] = x;
+            update[i] = cur;
         }
-        let level = Self::random_level();
         if level > self.level {
             for i in self.level..level {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.lvl_mut(HEAD, i).span = self.len as u32;
+                self.set_span(HEAD, i, self.len as u32);
             }
             self.level = level;
         }
-        let id = self.alloc(Node {
-            ele,
-            score,
-            backward: NIL,
-            levels: vec![Level::default(); level].into_boxed_slice(),
-        });
         for i in 0..level {
             let u = update[i];
-            let ul = self.nodes[u as usize].levels[i];
             let crossed = rank[0] - rank[i];
-            *self.lvl_mut(id, i) = Level {
-                forward: ul.forward,
-                span: ul.span - crossed,
-            };
-            *self.lvl_mut(u, i) = Level {
-                forward: id,
-                span: crossed + 1,
-            };
+            let (uf, us) = (self.fwd(u, i), self.span(u, i));
+            self.set_link(x, i, uf, us - crossed);
+            self.set_link(u, i, x, crossed + 1);
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
-            self.lvl_mut(u, i).span += 1;
+            let sp = self.span(u, i);
+            self.set_span(u, i, sp + 1);
         }
-        self.nodes[id as usize].backward = if update[0] == HEAD { NIL } else { update[0] };
-        let f = self.fwd(id, 0);
-        if f != NIL {
-            self.nodes[f as usize].backward = id;
-        } else {
-            self.tail = id;
-        }
-        self.len += 1;
-        NodeId(id)
-    }
-
-    /// Unlinks node `x` given the rightmost node before it at each level (zslDeleteNode) and
-    /// frees its slot; returns its member.
-    fn delete_node(&mut self, x: u32, update: &[u32; MAX_LEVEL]) -> InlineBytes {
-        for (i, &u) in update.iter().enumerate().take(self.level) {
-            if self.fwd(u, i) == x {
-                let xl = self.nodes[x as usize].levels[i];
-                let ul = self.lvl_mut(u, i);
-                ul.span = ul.span + xl.span - 1;
-                ul.forward = xl.forward;
-            } else {
-                self.lvl_mut(u, i).span -= 1;
-            }
-        }
-        let back = self.node(x).backward;
+        self.set_backward(x, if update[0] == HEAD { NIL } else { update[0] });
         let f = self.fwd(x, 0);
         if f != NIL {
-            self.nodes[f as usize].backward = back;
+            self.set_backward(f, x);
+        } else {
+            self.tail = x;
+        }
+        self.len += 1;
+    }
+
+    /// Unlinks node `x` given the rightmost node before it at each level (zslDeleteNode); its
+    /// record stays allocated.
+    fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
+        for (i, &u) in update.iter().enumerate().take(self.level) {
+            if self.fwd(u, i) == x {
+                let span = self.span(u, i) + self.span(x, i) - 1;
+                let f = self.fwd(x, i);
+                self.set_link(u, i, f, span);
+            } else {
+                let sp = self.span(u, i);
+                self.set_span(u, i, sp - 1);
+            }
+        }
+        let back = self.backward(x);
+        let f = self.fwd(x, 0);
+        if f != NIL {
+            self.set_backward(f, back);
         } else {
             self.tail = back;
         }
@@ -419,11 +509,6 @@ impl SkipList {
             self.level -= 1;
         }
         self.len -= 1;
-        let node = &mut self.nodes[x as usize];
-        let ele = std::mem::replace(&mut node.ele, InlineBytes::new(b""));
-        node.levels = Box::default();
-        self.free.push(x);
-        ele
     }
 
     /// The rightmost node before (score, ele) at every level.
@@ -433,7 +518,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && node_before(self.node(f), score, ele) {
+                if f != NIL && self.before(f, score, ele) {
                     x = f;
                 } else {
                     break;
@@ -444,36 +529,40 @@ impl SkipList {
         update
     }
 
-    /// Removes (score, ele) (Redis's zslDelete); returns the member's bytes if it was there.
-    pub fn delete(&mut self, score: f64, ele: &[u8]) -> Option<InlineBytes> {
+    /// Removes (score, ele) (Redis's zslDelete); true if it was there.
+    pub fn delete(&mut self, score: f64, ele: &[u8]) -> bool {
         let update = self.find_update(score, ele);
         let x = self.fwd(update[0], 0);
-        if x != NIL && self.node(x).score == score && *self.node(x).ele == *ele {
-            let e = self.delete_node(x, &update);
+        if x != NIL && self.score_of(x) == score && self.ele_of(x) == ele {
+            self.unlink(x, &update);
+            self.release(x);
             self.maybe_compact();
-            Some(e)
+            true
         } else {
-            None
+            false
         }
     }
 
     /// Moves member `ele` from `cur` to `new` (Redis's zslUpdateScore): in place when the order
-    /// does not change, else unlinked and reinserted. The member must be present with `cur`.
+    /// does not change, else unlinked and linked again where it now belongs (keeping its
+    /// record, where Redis allocates a new node). The member must be present with `cur`.
     pub fn update_score(&mut self, cur: f64, ele: &[u8], new: f64) -> NodeId {
         let update = self.find_update(cur, ele);
         let x = self.fwd(update[0], 0);
-        if x == NIL || self.node(x).score != cur || *self.node(x).ele != *ele {
+        if x == NIL || self.score_of(x) != cur || self.ele_of(x) != ele {
             // Not there (the caller broke the contract): insert rather than corrupt.
-            return self.insert(new, InlineBytes::new(ele));
+            return self.insert(new, ele);
         }
-        let back = self.node(x).backward;
+        let back = self.backward(x);
         let f = self.fwd(x, 0);
-        if (back == NIL || self.node(back).score < new) && (f == NIL || self.node(f).score > new) {
-            self.nodes[x as usize].score = new;
+        if (back == NIL || self.score_of(back) < new) && (f == NIL || self.score_of(f) > new) {
+            self.set_score(x, new);
             return NodeId(x);
         }
-        let e = self.delete_node(x, &update);
-        self.insert(new, e)
+        self.unlink(x, &update);
+        self.set_score(x, new);
+        self.link(x);
+        NodeId(x)
     }
 
     /// 1-based rank of (score, ele), 0 when absent (Redis's zslGetRank).
@@ -484,8 +573,8 @@ impl SkipList {
             loop {
                 let f = self.fwd(x, i);
                 if f != NIL && {
-                    let n = self.node(f);
-                    n.score < score || (n.score == score && *n.ele <= *ele)
+                    let s = self.score_of(f);
+                    s < score || (s == score && self.ele_of(f) <= ele)
                 } {
                     rank += self.span(x, i) as usize;
                     x = f;
@@ -493,7 +582,7 @@ impl SkipList {
                     break;
                 }
             }
-            if x != HEAD && self.node(x).score == score && *self.node(x).ele == *ele {
+            if x != HEAD && self.score_of(x) == score && self.ele_of(x) == ele {
                 return rank;
             }
         }
@@ -541,7 +630,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(self.node(f).score) {
+                if f != NIL && !r.gte_min(self.score_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -549,7 +638,7 @@ impl SkipList {
             }
         }
         let x = self.fwd(x, 0);
-        (x != NIL && r.lte_max(self.node(x).score)).then_some(NodeId(x))
+        (x != NIL && r.lte_max(self.score_of(x))).then_some(NodeId(x))
     }
 
     /// The last node in `r` (Redis's zslLastInRange).
@@ -561,14 +650,14 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && r.lte_max(self.node(f).score) {
+                if f != NIL && r.lte_max(self.score_of(f)) {
                     x = f;
                 } else {
                     break;
                 }
             }
         }
-        (x != HEAD && r.gte_min(self.node(x).score)).then_some(NodeId(x))
+        (x != HEAD && r.gte_min(self.score_of(x))).then_some(NodeId(x))
     }
 
     /// Whether some element may be in `r` (Redis's zslIsInLexRange).
@@ -591,7 +680,7 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(&self.node(f).ele) {
+                if f != NIL && !r.gte_min(self.ele_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -599,7 +688,7 @@ impl SkipList {
             }
         }
         let x = self.fwd(x, 0);
-        (x != NIL && r.lte_max(&self.node(x).ele)).then_some(NodeId(x))
+        (x != NIL && r.lte_max(self.ele_of(x))).then_some(NodeId(x))
     }
 
     /// The last node in `r` (Redis's zslLastInLexRange).
@@ -611,14 +700,14 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && r.lte_max(&self.node(f).ele) {
+                if f != NIL && r.lte_max(self.ele_of(f)) {
                     x = f;
                 } else {
                     break;
                 }
             }
         }
-        (x != HEAD && r.gte_min(&self.node(x).ele)).then_some(NodeId(x))
+        (x != HEAD && r.gte_min(self.ele_of(x))).then_some(NodeId(x))
     }
 
     /// Deletes the run of nodes that starts after the `update` path, while `keep_going` holds
@@ -628,18 +717,19 @@ impl SkipList {
         update: [u32; MAX_LEVEL],
         mut rank: usize,
         mut keep_going: impl FnMut(&[u8], f64, usize) -> bool,
-        mut removed: impl FnMut(InlineBytes),
+        mut removed: impl FnMut(&[u8]),
     ) -> usize {
         let mut n = 0;
         let mut x = self.fwd(update[0], 0);
         while x != NIL {
             rank += 1;
-            let node = self.node(x);
-            if !keep_going(&node.ele, node.score, rank) {
+            if !keep_going(self.ele_of(x), self.score_of(x), rank) {
                 break;
             }
             let next = self.fwd(x, 0);
-            removed(self.delete_node(x, &update));
+            self.unlink(x, &update);
+            removed(self.ele_of(x));
+            self.release(x);
             n += 1;
             x = next;
         }
@@ -648,17 +738,13 @@ impl SkipList {
     }
 
     /// Deletes every node in `r` (Redis's zslDeleteRangeByScore); `removed` gets each member.
-    pub fn delete_range_by_score(
-        &mut self,
-        r: &ScoreRange,
-        removed: impl FnMut(InlineBytes),
-    ) -> usize {
+    pub fn delete_range_by_score(&mut self, r: &ScoreRange, removed: impl FnMut(&[u8])) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(self.node(f).score) {
+                if f != NIL && !r.gte_min(self.score_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -670,17 +756,13 @@ impl SkipList {
     }
 
     /// Deletes every node in `r` (Redis's zslDeleteRangeByLex); `removed` gets each member.
-    pub fn delete_range_by_lex(
-        &mut self,
-        r: &LexRange<'_>,
-        removed: impl FnMut(InlineBytes),
-    ) -> usize {
+    pub fn delete_range_by_lex(&mut self, r: &LexRange<'_>, removed: impl FnMut(&[u8])) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
         for i in (0..self.level).rev() {
             loop {
                 let f = self.fwd(x, i);
-                if f != NIL && !r.gte_min(&self.node(f).ele) {
+                if f != NIL && !r.gte_min(self.ele_of(f)) {
                     x = f;
                 } else {
                     break;
@@ -696,7 +778,7 @@ impl SkipList {
         &mut self,
         start: usize,
         end: usize,
-        removed: impl FnMut(InlineBytes),
+        removed: impl FnMut(&[u8]),
     ) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut traversed = 0usize;
@@ -716,14 +798,15 @@ impl SkipList {
         self.delete_run(update, traversed, |_, _, rank| rank <= end, removed)
     }
 
-    /// Rebuilds the arena without free slots once more than half of it is free, so a zset
+    /// Rebuilds the arena without free records once more than half of it is free, so a zset
     /// that shrank gives its memory back. Node handles change: only called at the end of an
     /// operation.
     fn maybe_compact(&mut self) {
-        if self.free.len() < 64 || self.free.len() <= self.len {
+        let units = self.buf.len() / UNIT;
+        let live = units - self.free_units;
+        if self.free_units < 4096 || self.free_units <= live {
             return;
         }
-        let mut map = vec![NIL; self.nodes.len()];
         let mut order = Vec::with_capacity(self.len + 1);
         order.push(HEAD);
         let mut x = self.fwd(HEAD, 0);
@@ -731,31 +814,33 @@ impl SkipList {
             order.push(x);
             x = self.fwd(x, 0);
         }
-        for (new, &old) in order.iter().enumerate() {
-            map[old as usize] = new as u32;
+        // New offsets, in list order.
+        let mut map = vec![NIL; units];
+        let mut off = 0usize;
+        for &x in &order {
+            map[x as usize] = off as u32;
+            off += record_units(self.levels_of(x), self.ele_len(x));
         }
         let remap = |v: u32| if v == NIL { NIL } else { map[v as usize] };
-        let mut old_nodes = std::mem::take(&mut self.nodes);
-        let mut nodes = Vec::with_capacity(order.len());
-        for &old in &order {
-            let mut n = std::mem::replace(
-                &mut old_nodes[old as usize],
-                Node {
-                    ele: InlineBytes::new(b""),
-                    score: 0.0,
-                    backward: NIL,
-                    levels: Box::default(),
-                },
-            );
-            n.backward = remap(n.backward);
-            for l in n.levels.iter_mut() {
-                l.forward = remap(l.forward);
-            }
-            nodes.push(n);
-        }
-        self.nodes = nodes;
-        self.tail = remap(self.tail);
+        let old = std::mem::replace(&mut self.buf, Vec::with_capacity(off * UNIT));
+        let old = SkipList {
+            buf: old,
+            free: Vec::new(),
+            free_units: 0,
+            tail: NIL,
+            len: 0,
+            level: 1,
+        };
         self.free = Vec::new();
+        self.free_units = 0;
+        for &x in &order {
+            let y = self.alloc(old.levels_of(x), old.score_of(x), old.ele_of(x));
+            self.set_backward(y, remap(old.backward(x)));
+            for i in 0..old.levels_of(x) {
+                self.set_link(y, i, remap(old.fwd(x, i)), old.span(x, i));
+            }
+        }
+        self.tail = remap(self.tail);
     }
 
     /// Checks every invariant (spans, backward links, order, tail, length); for tests.
@@ -765,11 +850,10 @@ impl SkipList {
         let mut prev = NIL;
         let mut x = self.fwd(HEAD, 0);
         while x != NIL {
-            let node = self.node(x);
-            assert_eq!(node.backward, prev);
+            assert_eq!(self.backward(x), prev);
             if prev != NIL {
-                let p = self.node(prev);
-                assert!(p.score < node.score || (p.score == node.score && *p.ele < *node.ele));
+                let (ps, s) = (self.score_of(prev), self.score_of(x));
+                assert!(ps < s || (ps == s && self.ele_of(prev) < self.ele_of(x)));
             }
             n += 1;
             prev = x;
@@ -788,7 +872,7 @@ impl SkipList {
                     assert_eq!(rank + span, self.len, "level {i} tail span");
                     break;
                 }
-                let frank = self.rank(self.node(f).score, &self.node(f).ele);
+                let frank = self.rank(self.score_of(f), self.ele_of(f));
                 assert_eq!(rank + span, frank, "level {i}");
                 rank = frank;
                 x = f;
@@ -832,7 +916,7 @@ mod tests {
     fn build(items: &[(f64, &str)]) -> SkipList {
         let mut s = SkipList::new();
         for &(sc, e) in items {
-            s.insert(sc, e.as_bytes().into());
+            s.insert(sc, e.as_bytes());
         }
         s
     }
@@ -864,9 +948,9 @@ mod tests {
     #[test]
     fn delete_and_update() {
         let mut s = build(&[(1.0, "a"), (2.0, "b"), (3.0, "c")]);
-        assert!(s.delete(2.0, b"b").is_some());
-        assert!(s.delete(2.0, b"b").is_none());
-        assert!(s.delete(3.0, b"a").is_none());
+        assert!(s.delete(2.0, b"b"));
+        assert!(!s.delete(2.0, b"b"));
+        assert!(!s.delete(3.0, b"a"));
         s.check();
         s.update_score(1.0, b"a", 10.0);
         s.check();
@@ -914,9 +998,8 @@ mod tests {
     fn range_deletes() {
         let mut s = build(&[(1.0, "a"), (2.0, "b"), (3.0, "c"), (4.0, "d"), (5.0, "e")]);
         let mut gone = Vec::new();
-        let n = s.delete_range_by_rank(2, 3, |e| gone.push(e));
+        let n = s.delete_range_by_rank(2, 3, |e| gone.push(e.to_vec()));
         assert_eq!(n, 2);
-        let gone: Vec<Vec<u8>> = gone.into_iter().map(|e| e.into_vec()).collect();
         assert_eq!(gone, [b"b".to_vec(), b"c".to_vec()]);
         s.check();
         let r = ScoreRange {
@@ -950,14 +1033,14 @@ mod tests {
             if let Some(pos) = model.iter().position(|(_, k)| *k == key) {
                 let old = model[pos].0;
                 if i % 3 == 0 {
-                    assert!(s.delete(old, &key).is_some());
+                    assert!(s.delete(old, &key));
                     model.remove(pos);
                 } else {
                     s.update_score(old, &key, score);
                     model[pos].0 = score;
                 }
             } else {
-                s.insert(score, key.clone().into());
+                s.insert(score, &key);
                 model.push((score, key));
             }
             if i % 500 == 0 {
@@ -970,6 +1053,35 @@ mod tests {
         let n = s.len();
         assert_eq!(s.delete_range_by_rank(1, n - 3, |_| {}), n - 3);
         s.check();
-        assert!(s.arena_slots() <= 2 * s.len() + 65);
+    }
+
+    #[test]
+    fn freed_records_are_reused_and_the_arena_compacts() {
+        let mut s = SkipList::new();
+        for i in 0..5000u32 {
+            s.insert(f64::from(i), format!("m{i}").as_bytes());
+        }
+        let full = s.arena_bytes();
+        // Delete and insert a few: records are reused, the arena does not grow much.
+        for i in 0..100u32 {
+            assert!(s.delete(f64::from(i), format!("m{i}").as_bytes()));
+        }
+        for i in 0..100u32 {
+            s.insert(f64::from(i) + 0.5, format!("n{i}").as_bytes());
+        }
+        assert!(s.arena_bytes() < full + 100 * 300);
+        s.check();
+        // Most of it goes: the arena shrinks to what is left.
+        assert_eq!(s.delete_range_by_rank(1, 4990, |_| {}), 4990);
+        s.check();
+        assert_eq!(s.len(), 10);
+        assert!(s.arena_bytes() <= 11 * 300);
+        let left: Vec<Vec<u8>> = s.iter().map(|(e, _)| e.to_vec()).collect();
+        assert_eq!(left.len(), 10);
+        assert_eq!(left[9], b"m4999");
+        assert_eq!(s.rank(4999.0, b"m4999"), 10);
+        s.insert(-1.0, b"first");
+        s.check();
+        assert_eq!(s.ele(s.first().unwrap()), b"first");
     }
 }

@@ -381,7 +381,7 @@ impl ZSetValue {
             }
             Ok(out)
         } else if !flags.xx {
-            b.zsl.insert(score, member.into());
+            b.zsl.insert(score, member);
             b.dict.insert(member, score);
             Ok(Added {
                 added: true,
@@ -430,7 +430,7 @@ impl ZSetValue {
             let mut scratch = [0u8; 20];
             let member = m.as_bytes(&mut scratch);
             let score = lp_score(s);
-            b.zsl.insert(score, member.into());
+            b.zsl.insert(score, member);
             b.dict.insert(member, score);
         }
         self.enc = Enc::Skiplist(Box::new(b));
@@ -747,7 +747,7 @@ impl ZSetValue {
                 Enc::Skiplist(b) => {
                     let dict = &mut b.dict;
                     let n = b.zsl.delete_range_by_score(r, |e| {
-                        dict.remove(&e);
+                        dict.remove(e);
                     });
                     dict.shrink_to_fit_if_needed();
                     n
@@ -777,7 +777,7 @@ impl ZSetValue {
                 Enc::Skiplist(b) => {
                     let dict = &mut b.dict;
                     let n = b.zsl.delete_range_by_lex(r, |e| {
-                        dict.remove(&e);
+                        dict.remove(e);
                     });
                     dict.shrink_to_fit_if_needed();
                     n
@@ -802,7 +802,7 @@ impl ZSetValue {
             Enc::Skiplist(b) => {
                 let dict = &mut b.dict;
                 let n = b.zsl.delete_range_by_rank(start + 1, end + 1, |e| {
-                    dict.remove(&e);
+                    dict.remove(e);
                 });
                 dict.shrink_to_fit_if_needed();
                 n

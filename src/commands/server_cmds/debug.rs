@@ -356,6 +356,7 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 .get(argv.get(2))
                 .map(|o| match &o.value {
                     Value::Set(s) => s.dict().map(|d| d.stats()),
+                    Value::Hash(h) => h.as_table().map(|d| d.stats()),
                     Value::ZSet(z) => z.big().map(|b| b.dict.stats()),
                     _ => None,
                 });

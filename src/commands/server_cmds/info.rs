@@ -521,8 +521,8 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              expire_cycle_cpu_milliseconds:0\r\n\
              evicted_keys:{}\r\n\
              evicted_clients:0\r\n\
-             total_eviction_exceeded_time:0\r\n\
-             current_eviction_exceeded_time:0\r\n\
+             total_eviction_exceeded_time:{}\r\n\
+             current_eviction_exceeded_time:{}\r\n\
              keyspace_hits:{}\r\n\
              keyspace_misses:{}\r\n\
              pubsub_channels:{}\r\n\
@@ -562,6 +562,8 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             st.expired_stale_perc * 100.0,
             st.expired_time_cap_reached_count,
             st.evicted_keys,
+            srv.evict.exceeded_ms().0,
+            srv.evict.exceeded_ms().1,
             st.keyspace_hits,
             st.keyspace_misses,
             srv.pubsub.channels.len(),
