@@ -13,7 +13,6 @@ use super::ziplist;
 use super::*;
 use crate::db::dict::Dict;
 use crate::db::hash::{HashValue, Table};
-use crate::db::inline_bytes::InlineBytes;
 use crate::db::intset::IntSet;
 use crate::db::list::{End, ListValue};
 use crate::db::listpack::{self, Entry, Listpack};
@@ -541,7 +540,7 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
                 maxlen = maxlen.max(m.len());
                 total += m.len();
                 big.dict.insert(&m[..], score);
-                big.zsl.insert(score, InlineBytes::from(m.into_owned()));
+                big.zsl.insert(score, &m);
             }
             let mut z = ZSetValue::from_big(big);
             z.convert_to_listpack_if_needed(
