@@ -19,6 +19,7 @@
 //! never touch the `expires` table directly: expiry goes through the
 //! keyspace so lazy expiry and its propagation stay in one place.
 
+mod dump;
 mod expire;
 mod object;
 pub mod scan;
@@ -68,6 +69,26 @@ const TWO_KEYS: (i32, i32, i32) = (1, 2, 1);
 const NO_KEYS: (i32, i32, i32) = (0, 0, 0);
 
 pub const COMMANDS: &[CommandSpec] = &[
+    cmd(
+        "dump",
+        dump::dump,
+        2,
+        READONLY,
+        ONE_KEY,
+        "2.6.0",
+        "Return a serialized version of the value stored at the specified key.",
+        "key",
+    ),
+    cmd(
+        "restore",
+        dump::restore,
+        -4,
+        WRITE | DENYOOM,
+        ONE_KEY,
+        "2.6.0",
+        "Create a key using the provided serialized value, previously obtained using DUMP.",
+        "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+    ),
     cmd("del", del, -2, WRITE, ALL_KEYS, "1.0.0", "Delete a key", "key [key ...]"),
     cmd(
         "unlink",

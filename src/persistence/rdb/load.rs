@@ -436,6 +436,17 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
     Ok(out)
 }
 
+/// Reads one `<type> <value>` pair from `data` (a DUMP payload without its footer), as
+/// RESTORE does with rdbLoadObjectType + rdbLoadObject. An empty value is an error here.
+pub fn load_type_and_value(data: &[u8], opts: &LoadOptions) -> Res<Value> {
+    let mut r = Reader { data, pos: 0 };
+    let t = r.u8()?;
+    match load_value(&mut r, t, opts)? {
+        Some(v) => Ok(v),
+        None => Err(bad(0, "empty value")),
+    }
+}
+
 /// Reads one value of type `t`. `Ok(None)` for an empty value, which Redis skips.
 fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> {
     let at = r.pos;
