@@ -454,11 +454,14 @@ impl Listpack {
             let l = encode(&e, &mut mid);
             encode_backlen(l, &mut mid);
         }
-        let mut v = Vec::with_capacity(self.buf.len() - remove + mid.len());
-        v.extend_from_slice(&self.buf[..at]);
-        v.extend_from_slice(&mid);
-        let after = v.len();
-        v.extend_from_slice(&self.buf[at + remove..]);
+        // Edit in place: the buffer's own allocation is resized (often without moving, as
+        // lpInsert's realloc) and the tail moved once, instead of building a copy.
+        let mut v = std::mem::take(&mut self.buf).into_vec();
+        if mid.len() > remove {
+            v.reserve_exact(mid.len() - remove);
+        }
+        let after = at + mid.len();
+        v.splice(at..at + remove, mid);
         let count = if old_count == NUMELE_UNKNOWN {
             // Recount after the edit, as lpInsert does when the count is unknown.
             self.buf = v.into_boxed_slice();
