@@ -6,18 +6,12 @@
 //!
 //! Harness tests that need a server feature rudis does not have yet are left out of this file
 //! until the issue that brings the feature lands; each comes back then, as first written:
-//! - `restart_keeps_port_dir_and_data`: SAVE before the restart, the key is there after
-//!   (issue "RDB").
-//! - `start_in_given_dir`: SAVE, then a second server started in the same dir loads the
-//!   `dump.rdb` (issue "RDB").
 //! - `wait_for_log_after_mark`: waits for BGSAVE's `Background saving started by pid` and
 //!   `Background saving terminated with success` lines (issue "RDB").
 //! - `replica_of_and_offset_sync`: `start_replica_of`, `wait_for_sync`, `wait_for_ofs_sync`
 //!   (issue "replication").
 //! - `proxy_cut_replication_link_then_partial_resync`: a replication link through the
 //!   [`Proxy`], cut and healed, ends in a partial resync (issue "replication").
-//! - `pubsub_push_messages`: SUBSCRIBE in RESP3, PUBLISH, the message arrives as a push
-//!   (issue "pub/sub").
 //!
 //! Tests below that first used list, set, hash or sorted-set commands (LPUSH, SADD, HSET,
 //! ZADD, ...) exercise the same harness paths with commands the server has now (GET, SET,
@@ -130,6 +124,46 @@ fn args_and_config_file() {
     let maxmemory = c.cmd(&["CONFIG", "GET", "maxmemory"]).into_pairs();
     assert_eq!(maxmemory[0].1, "10485760");
     assert!(srv.config_path().expect("config path").exists());
+}
+
+#[test]
+fn restart_keeps_port_dir_and_data() {
+    let mut srv = TestServer::start();
+    let mut c = srv.client();
+    c.cmd(&["SET", "k", "v"]).assert_ok();
+    c.cmd(&["SAVE"]).assert_ok();
+    drop(c);
+    srv.restart();
+    assert_eq!(srv.client().cmd(&["GET", "k"]), "v");
+}
+
+#[test]
+fn start_in_given_dir_loads_its_dump() {
+    let dir = TempDir::new("harness-dump");
+    {
+        let srv = TestServer::builder().dir(dir.path()).start();
+        let mut c = srv.client();
+        c.cmd(&["SET", "k", "v"]).assert_ok();
+        c.cmd(&["SAVE"]).assert_ok();
+    }
+    let srv = TestServer::builder().dir(dir.path()).start();
+    assert_eq!(srv.client().cmd(&["GET", "k"]), "v");
+}
+
+#[test]
+fn pubsub_push_messages() {
+    let srv = TestServer::start();
+    let mut sub = srv.client();
+    sub.cmd(&["HELLO", "3"]);
+    let r = sub.cmd(&["SUBSCRIBE", "ch"]);
+    assert!(matches!(r, Reply::Push(_)), "{r:?}");
+    assert_eq!(srv.client().cmd(&["PUBLISH", "ch", "hi"]).as_int(), 1);
+    let m = sub.read_reply();
+    assert!(matches!(m, Reply::Push(_)), "{m:?}");
+    let items = m.into_array();
+    assert_eq!(items[0], "message");
+    assert_eq!(items[1], "ch");
+    assert_eq!(items[2], "hi");
 }
 
 #[test]
