@@ -673,9 +673,12 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.signal_flushed_db(None);
     let removed = ctx.ks().flush_all();
     ctx.dirty(removed as u64);
-    // PERSISTENCE: with save points configured, Redis kills a running RDB
-    // child and saves the empty dataset right here (rdbSave), which resets
-    // the dirty counter to 0. Wire it when the persistence issue lands.
+    // With save points configured Redis saves the empty dataset right here
+    // (flushAllDataAndResetRDB), which resets the dirty counter; a failed
+    // save is logged by the saver and does not fail the FLUSHALL.
+    if !ctx.srv.config.save_params.is_empty() {
+        let _ = crate::persistence::snapshot::save(ctx.srv);
+    }
     ctx.force_propagation();
     ctx.ok();
 }
