@@ -118,3 +118,12 @@ pub fn total_system_memory() -> u64 {
         })
         .map_or(0, |kb| kb * 1024)
 }
+
+/// Turns jemalloc's background purging thread on or off (`jemalloc-bg-thread`, default yes,
+/// as Redis's set_jemalloc_bg_thread). With it, pages freed by a burst (a client's big query
+/// buffer, a rehashed table) go back to the OS within jemalloc's decay time even when the
+/// server then sits idle; without it they stay resident until the next allocations. Returns
+/// false when jemalloc refused (logged by the caller).
+pub fn set_jemalloc_bg_thread(enable: bool) -> bool {
+    tikv_jemalloc_ctl::background_thread::write(enable).is_ok()
+}

@@ -84,6 +84,13 @@ fn main() {
         }
     };
     server.maxclients = maxclients;
+    if !rudis::alloc::set_jemalloc_bg_thread(server.config.jemalloc_bg_thread) {
+        serverlog!(
+            Level::Warning,
+            "Could not set jemalloc-bg-thread {}: freed memory may stay resident longer; check that the allocator is jemalloc.",
+            if server.config.jemalloc_bg_thread { "yes" } else { "no" }
+        );
+    }
     rudis::daemon::show_banner(&server);
     if let Err(msg) = server.init() {
         serverlog!(Level::Warning, "{msg}");

@@ -160,6 +160,9 @@ pub fn apply_changes(srv: &mut Server, changed: &[Changed]) -> Result<(), (&'sta
             }
             Changed::Loglevel => crate::log::set_level(srv.config.loglevel.into()),
             Changed::Maxmemory => crate::evict::maxmemory_changed(srv),
+            Changed::JemallocBgThread => {
+                crate::alloc::set_jemalloc_bg_thread(srv.config.jemalloc_bg_thread);
+            }
             Changed::Maxclients => {
                 let wanted = srv.config.maxclients;
                 let granted = crate::daemon::adjust_open_files_limit(wanted);
