@@ -48,6 +48,27 @@ pub enum StrValue {
     Raw(Box<Vec<u8>>),
 }
 
+/// Redis's estimateObjectIdleTime in seconds: the 24-bit LRU clock wraps about every 194 days,
+/// and a value last touched "in the future" has wrapped.
+pub fn idle_seconds(now: u32, lru: u32) -> u64 {
+    if now >= lru {
+        u64::from(now - lru)
+    } else {
+        u64::from(now) + u64::from(LRU_CLOCK_MAX - lru)
+    }
+}
+
+/// The LRU clock of an object idle for `idle` seconds now (the inverse of [`idle_seconds`],
+/// for RDB's IDLE opcode and RESTORE IDLETIME), wrapping as the clock does.
+pub fn lru_from_idle(now: u32, idle: u64) -> u32 {
+    let idle = idle.min(u64::from(LRU_CLOCK_MAX)) as u32;
+    if now >= idle {
+        now - idle
+    } else {
+        LRU_CLOCK_MAX - (idle - now)
+    }
+}
+
 /// Error text of every type mismatch, as Redis words it.
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 

@@ -142,15 +142,7 @@ pub fn restore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if let Some(o) = ks.dbs[db].dict.get_mut(key) {
         match (lfu, idle, freq) {
             (true, _, Some(f)) => o.lru = ((((now / 60_000) as u32) & 65535) << 8) | f as u32,
-            (false, Some(s), _) => {
-                let max = crate::db::object::LRU_CLOCK_MAX;
-                let s = s.min(max as i64) as u32;
-                o.lru = if now_lru >= s {
-                    now_lru - s
-                } else {
-                    max - (s - now_lru)
-                };
-            }
+            (false, Some(s), _) => o.lru = crate::db::object::lru_from_idle(now_lru, s as u64),
             _ => {}
         }
     }

@@ -13,7 +13,8 @@
 
 use crate::commands::flags::*;
 use crate::commands::{container_handler, Argv, CommandSpec, Ctx};
-use crate::db::object::{RObj, StrValue, Value, LRU_CLOCK_MAX};
+use crate::db::object::idle_seconds;
+use crate::db::object::{RObj, StrValue, Value};
 use crate::db::Access;
 
 /// Values 0..10000 are Redis's shared integers (OBJ_SHARED_INTEGERS).
@@ -153,16 +154,6 @@ fn encoding(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     };
     let name = o.encoding_name();
     ctx.bulk(name.as_bytes());
-}
-
-/// Redis's estimateObjectIdleTime in seconds: the 24-bit clock wraps about
-/// every 194 days, and a value last touched "in the future" has wrapped.
-fn idle_seconds(now: u32, lru: u32) -> u64 {
-    if now >= lru {
-        u64::from(now - lru)
-    } else {
-        u64::from(now) + u64::from(LRU_CLOCK_MAX - lru)
-    }
 }
 
 /// `OBJECT IDLETIME key` → seconds since the key was last read or written.

@@ -188,17 +188,6 @@ fn raw_string_saved_len(b: &[u8]) -> u64 {
     }
 }
 
-/// Seconds since the object was last touched, with the LRU clock's wrap
-/// (Redis's estimateObjectIdleTime).
-fn idle_seconds(now_lru: u32, lru: u32) -> u64 {
-    let max = crate::db::object::LRU_CLOCK_MAX;
-    if now_lru >= lru {
-        (now_lru - lru) as u64
-    } else {
-        now_lru as u64 + (max - lru) as u64
-    }
-}
-
 /// Redis's refcount as DEBUG OBJECT shows it.
 fn refcount(o: &RObj) -> i64 {
     match o.value {
@@ -432,7 +421,7 @@ fn debug_object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             o.encoding_name(),
             serialized_length(o),
             o.lru,
-            idle_seconds(now_lru, o.lru)
+            crate::db::object::idle_seconds(now_lru, o.lru)
         );
         if let Value::List(l) = &o.value {
             // As Redis 7.0 appends for a quicklist.
@@ -784,7 +773,10 @@ mod tests {
 
     #[test]
     fn idle_time_wraps() {
-        assert_eq!(idle_seconds(10, 5), 5);
-        assert_eq!(idle_seconds(2, crate::db::object::LRU_CLOCK_MAX - 1), 3);
+        assert_eq!(crate::db::object::idle_seconds(10, 5), 5);
+        assert_eq!(
+            crate::db::object::idle_seconds(2, crate::db::object::LRU_CLOCK_MAX - 1),
+            3
+        );
     }
 }

@@ -395,14 +395,7 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
             }
         }
         let lru = match idle_secs {
-            Some(s) => {
-                let s = s.min(crate::db::object::LRU_CLOCK_MAX as u64) as u32;
-                if opts.lru_now >= s {
-                    opts.lru_now - s
-                } else {
-                    crate::db::object::LRU_CLOCK_MAX - (s - opts.lru_now)
-                }
-            }
+            Some(s) => crate::db::object::lru_from_idle(opts.lru_now, s),
             None => opts.lru_now,
         };
         let d = &mut ks.dbs[db];

@@ -299,7 +299,7 @@ pub fn save_to<W: Write>(ks: &Keyspace, out: W, opts: &SaveOptions) -> io::Resul
                 }
             }
             if opts.save_idle {
-                let idle = idle_seconds(opts.lru_now, o.lru);
+                let idle = crate::db::object::idle_seconds(opts.lru_now, o.lru);
                 w.byte(OPCODE_IDLE)?;
                 w.len(idle)?;
             }
@@ -311,16 +311,6 @@ pub fn save_to<W: Write>(ks: &Keyspace, out: W, opts: &SaveOptions) -> io::Resul
     let n = w.written() + 9;
     let out = w.finish()?;
     Ok((out, n))
-}
-
-/// Seconds between an object's LRU clock and now, with the 24-bit clock's wrap.
-fn idle_seconds(now: u32, lru: u32) -> u64 {
-    let max = crate::db::object::LRU_CLOCK_MAX;
-    if now >= lru {
-        (now - lru) as u64
-    } else {
-        now as u64 + (max - lru) as u64
-    }
 }
 
 #[cfg(test)]
