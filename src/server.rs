@@ -121,6 +121,8 @@ pub struct Server {
     pub introspection: crate::commands::server_cmds::Introspection,
     /// Save and load counters (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::snapshot::RdbState,
+    /// The forked child (BGSAVE), if one runs, and what it reported.
+    pub child: crate::persistence::child::ChildState,
     /// Reads and writes done on client sockets (INFO total_reads_processed,
     /// total_writes_processed).
     pub stat_total_reads_processed: u64,
@@ -187,6 +189,7 @@ impl Server {
             propagation: Default::default(),
             introspection: crate::commands::server_cmds::Introspection::new(&replid),
             rdb: Default::default(),
+            child: Default::default(),
             stat_total_reads_processed: 0,
             stat_total_writes_processed: 0,
             pubsub: Default::default(),
@@ -315,7 +318,8 @@ impl Server {
         self.refresh_keyspace_settings();
         self.ks.active_expire_effort = self.config.active_expire_effort.clamp(1, 10) as u32;
         self.ks.active_expire_cycle(self.config.hz);
-        if self.config.activerehashing {
+        // No resizing or rehashing while a child shares our pages: it would copy them all.
+        if self.config.activerehashing && !self.child.active() {
             for db in &mut self.ks.dbs {
                 db.dict.shrink_to_fit_if_needed();
                 db.expires.shrink_to_fit_if_needed();
@@ -332,6 +336,14 @@ impl Server {
             .add_sample_if_needed(threshold, "expire-cycle", expire_ms);
         self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
         self.propagate_expired();
+        crate::persistence::bgsave::cron(self);
+    }
+
+    /// Redis's run_with_period(ms) inside cron: true on the ticks that fall every `ms`
+    /// milliseconds (every tick when `ms` is shorter than the tick).
+    pub fn run_with_period(&self, ms: u64) -> bool {
+        let tick_ms = (1000 / self.config.hz.clamp(1, 500)) as u64;
+        ms <= tick_ms || self.cronloops % (ms / tick_ms).max(1) == 0
     }
 
     /// Drains keys deleted by expiry (lazy or active): their `expired`

@@ -248,7 +248,7 @@ fn time(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 
 /// `LASTSAVE`: unix time of the last successful save.
 fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
-    let t = ctx.srv.introspection.lastsave;
+    let t = ctx.srv.rdb.lastsave;
     ctx.int(t);
 }
 
