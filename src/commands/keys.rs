@@ -663,9 +663,9 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.ok();
 }
 
-/// `FLUSHALL [ASYNC|SYNC]` → `+OK`. Always propagated. (With save points
-/// configured Redis also kills an RDB child and saves the now empty
-/// dataset; that belongs to the persistence issue.)
+/// `FLUSHALL [ASYNC|SYNC]` → `+OK`. Always propagated. A running BGSAVE is
+/// stopped (its dump would bring the keys back), and with save points
+/// configured the now empty dataset is saved (flushAllDataAndResetRDB).
 fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(_lazy) = flush_mode(ctx, argv) else {
         return;
@@ -673,6 +673,7 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.signal_flushed_db(None);
     let removed = ctx.ks().flush_all();
     ctx.dirty(removed as u64);
+    crate::persistence::bgsave::kill_rdb_child(ctx.srv);
     // With save points configured Redis saves the empty dataset right here
     // (flushAllDataAndResetRDB), which resets the dirty counter; a failed
     // save is logged by the saver and does not fail the FLUSHALL.
