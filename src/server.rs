@@ -144,6 +144,8 @@ pub struct Server {
     pub also_propagate: crate::commands::AlsoPropagate,
     /// Eviction under maxmemory: its candidate pool and state.
     pub evict: crate::evict::Evictor,
+    /// Replication: ids, offsets, the master side and the replica side.
+    pub repl: crate::replication::ReplState,
 }
 
 impl Server {
@@ -185,7 +187,7 @@ impl Server {
             blocked_clients: 0,
             blocked: Default::default(),
             propagation: Default::default(),
-            introspection: crate::commands::server_cmds::Introspection::new(&replid),
+            introspection: crate::commands::server_cmds::Introspection::new(),
             rdb: Default::default(),
             stat_total_reads_processed: 0,
             stat_total_writes_processed: 0,
@@ -197,6 +199,7 @@ impl Server {
             errors_seen: 0,
             also_propagate: Default::default(),
             evict: Default::default(),
+            repl: crate::replication::ReplState::new(&replid),
             config,
         })
     }
@@ -253,6 +256,11 @@ impl Server {
                             crate::networking::read_from_client(self, key);
                         }
                     }
+                    Target::MasterLink => crate::replication::replica::on_link_event(
+                        self,
+                        readable,
+                        event.is_writable(),
+                    ),
                     Target::Other(_) => {}
                 }
             }
@@ -332,6 +340,7 @@ impl Server {
             .add_sample_if_needed(threshold, "expire-cycle", expire_ms);
         self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
         self.propagate_expired();
+        crate::replication::cron(self);
     }
 
     /// Drains keys deleted by expiry (lazy or active): their `expired`

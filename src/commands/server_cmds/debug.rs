@@ -360,7 +360,8 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 Level::Warning,
                 "Changing replication IDs after receiving DEBUG change-repl-id"
             );
-            ctx.srv.introspection.replid = crate::server::random_hex40();
+            ctx.srv.repl.change_replication_id();
+            ctx.srv.repl.clear_replication_id2();
             ctx.ok();
         }
         ("stringmatch-test", 2) => ctx.status("Apparently Redis did not crash: test passed"),
