@@ -30,6 +30,12 @@ pub fn feed(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
     let _ = (srv, db, argv);
 }
 
+/// Appends bytes of our master's stream verbatim (a replica passing its master's stream on to
+/// its own replicas: chained replication, Redis's replicationFeedStreamFromMasterStream).
+pub fn feed_raw(srv: &mut Server, bytes: &[u8]) {
+    let _ = (srv, bytes);
+}
+
 /// Master-side part of replicationCron: PING replicas, drop timed-out ones, free the backlog.
 pub fn cron(srv: &mut Server) {
     let _ = srv;

@@ -32,6 +32,13 @@ pub fn on_link_event(srv: &mut Server, readable: bool, writable: bool) {
     let _ = (srv, readable, writable);
 }
 
+/// ROLE's reply on a replica: `slave`, master host, port, link state, processed offset.
+/// Returns false on a master (the master side answers).
+pub fn role(srv: &Server, c: &mut crate::client::Client) -> bool {
+    let _ = (srv, c);
+    false
+}
+
 /// INFO fields of a replica (master_host ... slave_repl_offset), nothing on a master.
 pub fn info(srv: &Server, out: &mut String) {
     let _ = (srv, out);
