@@ -148,6 +148,8 @@ pub struct Server {
     pub also_propagate: crate::commands::AlsoPropagate,
     /// Eviction under maxmemory: its candidate pool and state.
     pub evict: crate::evict::Evictor,
+    /// Replication: ids, offsets, the master side and the replica side.
+    pub repl: crate::replication::ReplState,
 }
 
 impl Server {
@@ -188,7 +190,7 @@ impl Server {
             blocked_clients: 0,
             blocked: Default::default(),
             propagation: Default::default(),
-            introspection: crate::commands::server_cmds::Introspection::new(&replid),
+            introspection: crate::commands::server_cmds::Introspection::new(),
             rdb: Default::default(),
             child: Default::default(),
             stat_total_reads_processed: 0,
@@ -201,6 +203,7 @@ impl Server {
             errors_seen: 0,
             also_propagate: Default::default(),
             evict: Default::default(),
+            repl: crate::replication::ReplState::new(&replid),
             config,
         })
     }
@@ -257,6 +260,11 @@ impl Server {
                             crate::networking::read_from_client(self, key);
                         }
                     }
+                    Target::MasterLink => crate::replication::replica::on_link_event(
+                        self,
+                        readable,
+                        event.is_writable(),
+                    ),
                     Target::Other(_) => {}
                 }
             }
@@ -342,6 +350,10 @@ impl Server {
         self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
         self.propagate_expired();
         crate::persistence::bgsave::cron(self);
+        crate::replication::cron(self);
+        // After the replication cron, as Redis: a replica waiting for a full sync gets the
+        // first BGSAVE that can start.
+        crate::persistence::bgsave::cron_scheduled(self);
     }
 
     /// Redis's run_with_period(ms) inside cron: true on the ticks that fall every `ms`

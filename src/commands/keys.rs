@@ -515,10 +515,10 @@ fn place(
     obj: crate::db::object::RObj,
     ttl: Option<i64>,
 ) {
-    let lru = obj.lru;
+    let lru = obj.lru();
     ks.set_key(db, key, obj, false);
     if let Some(o) = ks.dbs[db].dict.get_mut(key) {
-        o.lru = lru;
+        o.set_lru(lru);
     }
     if let Some(when) = ttl {
         ks.set_expire(db, key, when);

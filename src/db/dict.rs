@@ -112,12 +112,14 @@
 //!
 //! # Memory per entry (64-bit)
 //!
-//! An entry is one node, `Entry<V>` = key [`InlineBytes`] (24 bytes: a key of up to 22 bytes is
+//! An entry is one node, `Entry<V>` = key [`InlineBytes`] (16 bytes: a key of up to 15 bytes is
 //! stored right there, a longer one in its own allocation) + `V` + next pointer (8 bytes), plus
 //! its share of the bucket array (8 bytes per bucket, 1 to 2 buckets per entry after a growth).
-//! For the keyspace `V` is a 32-byte object, so a key of up to 22 bytes holding a string of up
-//! to 22 bytes is one 64-byte node and nothing else: 64 + 8..16 bytes, where Redis 7.0 spends
-//! 32 (dictEntry) + 16 (key sds) + 32 (robj with embstr) + 8..16. A unit test checks the sizes.
+//! For the keyspace `V` is a 24-byte object, so a key of up to 15 bytes holding a string of up
+//! to 15 bytes is one 48-byte node and nothing else: 48 + 8..16 bytes, where Redis 7.0 spends
+//! 32 (dictEntry) + 16 (key sds) + 32 (robj with embstr) + 8..16. A sorted set's member ->
+//! score entry is 32 bytes, a set member 24 (jemalloc rounds it to 32). A unit test checks the
+//! sizes.
 //!
 //! # Differences from dict.c
 //!
@@ -1226,10 +1228,11 @@ mod tests {
     fn entry_sizes() {
         let _g = RESIZE_SWITCH.read().unwrap_or_else(|e| e.into_inner());
         if cfg!(target_pointer_width = "64") {
-            assert_eq!(mem::size_of::<Entry<[u8; 16]>>(), 48);
-            assert_eq!(mem::size_of::<Entry<i64>>(), 40);
-            assert_eq!(mem::size_of::<Entry<()>>(), 32);
-            assert_eq!(mem::size_of::<Entry<crate::db::object::RObj>>(), 64);
+            // next 8 + key 16 + value.
+            assert_eq!(mem::size_of::<Entry<[u8; 16]>>(), 40);
+            assert_eq!(mem::size_of::<Entry<i64>>(), 32);
+            assert_eq!(mem::size_of::<Entry<()>>(), 24);
+            assert_eq!(mem::size_of::<Entry<crate::db::object::RObj>>(), 48);
             assert_eq!(mem::size_of::<Link<[u8; 16]>>(), 8);
         }
     }

@@ -161,8 +161,7 @@ pub fn write_commands_denied_by_disk_error(srv: &Server) -> Option<&'static str>
 }
 
 /// The persistence part of serverCron: reap a finished child (and read its reports once a
-/// second), or, with no child running, start a BGSAVE when a save point is reached; then
-/// a BGSAVE SCHEDULE'd while another child ran.
+/// second), or, with no child running, start a BGSAVE when a save point is reached.
 pub fn cron(srv: &mut Server) {
     let now = unix_now();
     if srv.child.active() {
@@ -190,6 +189,12 @@ pub fn cron(srv: &mut Server) {
         }
     }
     child::update_dict_resize_policy(srv);
+}
+
+/// The end of serverCron: a BGSAVE SCHEDULE'd (or asked for inside MULTI) while another child
+/// ran starts once none does, waiting [`BGSAVE_RETRY_DELAY`] after a failed one.
+pub fn cron_scheduled(srv: &mut Server) {
+    let now = unix_now();
     if !srv.child.active()
         && srv.rdb.bgsave_scheduled
         && (now - srv.rdb.lastbgsave_try > BGSAVE_RETRY_DELAY || srv.rdb.last_bgsave_ok)

@@ -603,22 +603,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
 
     if sections.wants("replication") {
         begin(&mut out, "Replication");
-        let _ = write!(
-            out,
-            "role:master\r\n\
-             connected_slaves:0\r\n\
-             master_failover_state:no-failover\r\n\
-             master_replid:{}\r\n\
-             master_replid2:0000000000000000000000000000000000000000\r\n\
-             master_repl_offset:0\r\n\
-             second_repl_offset:-1\r\n\
-             repl_backlog_active:0\r\n\
-             repl_backlog_size:{}\r\n\
-             repl_backlog_first_byte_offset:0\r\n\
-             repl_backlog_histlen:0\r\n",
-            srv.introspection.replid,
-            cfg::repl_backlog_size(srv),
-        );
+        crate::replication::info(srv, &mut out);
     }
 
     if sections.wants("cpu") {

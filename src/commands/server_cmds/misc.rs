@@ -10,7 +10,7 @@ use super::info::mem_overhead;
 use super::{cmd, reply_help, sub, subcommand_syntax_error};
 use crate::commands::flags::*;
 use crate::commands::{container_handler, Argv, CommandSpec, Ctx};
-use crate::db::object::{StrValue, Value};
+use crate::db::object::{StrValue, ValueRef};
 
 pub const TIME: CommandSpec = cmd(
     "time",
@@ -436,16 +436,16 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let db = ctx.db();
     let key = argv.get(2);
-    let usage = ctx.srv.ks.dbs[db].dict.get(key).map(|o| match &o.value {
-        Value::Str(StrValue::Int(_)) => 16,
-        Value::Str(StrValue::Emb(b)) => jemalloc_size(16 + 3 + b.len() as u64 + 1),
-        Value::Str(StrValue::Raw(v)) => {
+    let usage = ctx.srv.ks.dbs[db].dict.get(key).map(|o| match o.value() {
+        ValueRef::Str(StrValue::Int(_)) => 16,
+        ValueRef::Str(StrValue::Emb(b)) => jemalloc_size(16 + 3 + b.len() as u64 + 1),
+        ValueRef::Str(StrValue::Raw(v)) => {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
-        Value::Hash(h) => hash_usage(h, samples),
-        Value::Set(set) => set_usage(set, samples),
-        Value::ZSet(z) => zset_usage(z, samples),
-        Value::List(l) => list_usage(l, samples as u64),
+        ValueRef::Hash(h) => hash_usage(h, samples),
+        ValueRef::Set(set) => set_usage(set, samples),
+        ValueRef::ZSet(z) => zset_usage(z, samples),
+        ValueRef::List(l) => list_usage(l, samples as u64),
     });
     match usage {
         None => ctx.null(),

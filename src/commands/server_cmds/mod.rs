@@ -182,19 +182,21 @@ pub struct Introspection {
     pub pause: Option<Pause>,
     /// Bytes allocated once the server was built (INFO used_memory_startup).
     pub startup_memory: u64,
-    /// Replication id (INFO master_replid) until the replication module
-    /// owns it.
-    pub replid: String,
+}
+
+impl Default for Introspection {
+    fn default() -> Self {
+        Introspection::new()
+    }
 }
 
 impl Introspection {
-    pub fn new(replid: &str) -> Introspection {
+    pub fn new() -> Introspection {
         Introspection {
             latency: latency::LatencyMonitor::default(),
             debug: DebugKnobs::default(),
             pause: None,
             startup_memory: crate::alloc::allocated(),
-            replid: replid.to_string(),
         }
     }
 }
