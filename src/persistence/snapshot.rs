@@ -315,8 +315,12 @@ pub fn write_dump(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // Some filesystems cannot fsync a directory (EBADF / EINVAL): as Redis's fsyncFileDir,
+    // that is not an error.
     if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
-        return fail("fsyncFileDir", e);
+        if !matches!(e.raw_os_error(), Some(libc::EBADF) | Some(libc::EINVAL)) {
+            return fail("fsyncFileDir", e);
+        }
     }
     serverlog!(Level::Notice, "DB saved on disk");
     Ok(n)
@@ -414,5 +418,48 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
             );
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn autosync_writes_everything_across_sync_points() {
+        let path = std::env::temp_dir().join(format!("rudis-autosync-{}.bin", std::process::id()));
+        let file = File::create(&path).expect("create");
+        let mut out = AutoSync {
+            file,
+            every: 64 * 1024,
+            buffered: 0,
+            processed: 0,
+        };
+        // Writes of odd sizes straddle the 64 KiB sync points.
+        let chunk: Vec<u8> = (0..9999u32).map(|i| (i % 251) as u8).collect();
+        let mut expected = Vec::new();
+        for _ in 0..40 {
+            out.write_all(&chunk).expect("write");
+            expected.extend_from_slice(&chunk);
+        }
+        out.flush().expect("flush");
+        assert_eq!(out.processed, expected.len() as u64);
+        assert_eq!(out.buffered, expected.len() as u64 % (64 * 1024));
+        let mut back = Vec::new();
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut back))
+            .expect("read back");
+        let _ = fs::remove_file(&path);
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn remedies_name_what_to_change() {
+        let e = |n| io::Error::from_raw_os_error(n);
+        assert!(remedy(&e(libc::ENOSPC)).contains("Free space"));
+        assert!(remedy(&e(libc::EACCES)).contains("writable"));
+        assert!(remedy(&e(libc::ENOENT)).contains("recreate"));
+        assert!(remedy(&e(libc::EISDIR)).contains("dbfilename"));
     }
 }
