@@ -37,9 +37,10 @@
 
 pub mod load;
 pub mod save;
+mod reader;
 mod ziplist;
 
-pub use load::{load, load_type_and_value, LoadError, LoadOptions, Loaded};
+pub use load::{load, load_stream, load_type_and_value, LoadError, LoadOptions, Loaded};
 pub use save::{save_to, RdbWriter, SaveOptions};
 
 /// Redis's RDB_VERSION for 7.0.
