@@ -144,6 +144,11 @@ pub struct Server {
     pub also_propagate: crate::commands::AlsoPropagate,
     /// Eviction under maxmemory: its candidate pool and state.
     pub evict: crate::evict::Evictor,
+    /// MIGRATE's cached connections (Redis's server.migrate_cached_sockets).
+    pub migrate_cache: crate::commands::keys::migrate::MigrateCache,
+    /// Deep sanitizations of DUMP payloads and RDB values (Redis's
+    /// stat_dump_payload_sanitizations, INFO dump_payload_sanitizations).
+    pub stat_dump_payload_sanitizations: u64,
 }
 
 impl Server {
@@ -197,6 +202,8 @@ impl Server {
             errors_seen: 0,
             also_propagate: Default::default(),
             evict: Default::default(),
+            migrate_cache: Default::default(),
+            stat_dump_payload_sanitizations: 0,
             config,
         })
     }
@@ -331,6 +338,7 @@ impl Server {
             .latency
             .add_sample_if_needed(threshold, "expire-cycle", expire_ms);
         self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
+        crate::commands::keys::migrate::close_timed_out(self);
         self.propagate_expired();
     }
 
