@@ -220,6 +220,7 @@ pub fn install(srv: &mut Server, mut ks: Keyspace, l: &Loaded) {
             old.expires = db.expires;
         }
     }
+    srv.stat_dump_payload_sanitizations += l.sanitizations;
     srv.rdb.last_load_keys_loaded = l.keys;
     srv.rdb.last_load_keys_expired = l.expired_skipped;
 }

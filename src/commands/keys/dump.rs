@@ -10,10 +10,10 @@
 
 use super::NOTIFY_GENERIC;
 use crate::commands::{Argv, Ctx};
-use crate::db::object::{parse_canonical_i64, RObj};
-use crate::persistence::rdb::{self, RdbWriter, RDB_VERSION};
 use crate::config::SanitizeDumpPayload;
+use crate::db::object::{parse_canonical_i64, RObj};
 use crate::log::Level;
+use crate::persistence::rdb::{self, RdbWriter, RDB_VERSION};
 use crate::persistence::snapshot;
 use crate::serverlog;
 
@@ -129,7 +129,10 @@ pub fn restore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     opts.deep_sanitize = deep_sanitize(ctx);
     opts.log_empty_keys = false;
     let value = match rdb::load_type_and_value(&payload[..payload.len() - FOOTER_LEN], &opts) {
-        Ok((v, _sanitized)) => v,
+        Ok((v, sanitized)) => {
+            ctx.srv.stat_dump_payload_sanitizations += sanitized;
+            v
+        }
         Err(e) => {
             // Redis's rdbReportError in a RESTORE context: logged at verbose, not fatal.
             serverlog!(

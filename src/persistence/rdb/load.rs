@@ -490,9 +490,7 @@ pub fn load_stream<R: Read>(
         if opts.verify_checksum && expected != 0 && got != expected {
             return Err(bad(
                 eof,
-                format!(
-                    "RDB CRC error: the file says {expected:x}, its contents give {got:x}"
-                ),
+                format!("RDB CRC error: the file says {expected:x}, its contents give {got:x}"),
             ));
         }
     }
@@ -549,7 +547,11 @@ fn load_value<R: Read>(
             let mut l = new_list(o);
             let mut scratch = [0u8; 20];
             ziplist::for_each(&blob, |it| {
-                l.push(item_bytes(it, &mut scratch), End::Tail, o.list_packed_threshold);
+                l.push(
+                    item_bytes(it, &mut scratch),
+                    End::Tail,
+                    o.list_packed_threshold,
+                );
                 Ok(())
             })
             .map_err(|e| bad(at, format!("List ziplist integrity check failed: {e}")))?;
@@ -698,8 +700,7 @@ fn load_value<R: Read>(
             let blob = r.string()?;
             let (lp, what) = match t {
                 TYPE_HASH_LISTPACK => (
-                    listpack::validate(&blob)
-                        .map(|_| Listpack::from_validated(blob.into_boxed())),
+                    listpack::validate(&blob).map(|_| Listpack::from_validated(blob.into_boxed())),
                     "Hash listpack",
                 ),
                 TYPE_HASH_ZIPLIST => (listpack_from_ziplist(&blob, true), "Hash ziplist"),
@@ -738,8 +739,7 @@ fn load_value<R: Read>(
             let blob = r.string()?;
             let (lp, what) = if t == TYPE_ZSET_LISTPACK {
                 (
-                    listpack::validate(&blob)
-                        .map(|_| Listpack::from_validated(blob.into_boxed())),
+                    listpack::validate(&blob).map(|_| Listpack::from_validated(blob.into_boxed())),
                     "Zset listpack",
                 )
             } else {

@@ -36,8 +36,8 @@
 //! Redis versions load.
 
 pub mod load;
-pub mod save;
 mod reader;
+pub mod save;
 mod ziplist;
 
 pub use load::{load, load_stream, load_type_and_value, LoadError, LoadOptions, Loaded};

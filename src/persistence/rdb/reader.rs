@@ -259,7 +259,9 @@ mod tests {
 
     #[test]
     fn offsets_crc_and_long_strings_across_refills() {
-        let data: Vec<u8> = (0..(3 * READ_BUF + 17)).map(|i| (i * 7 % 251) as u8).collect();
+        let data: Vec<u8> = (0..(3 * READ_BUF + 17))
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
         for total in [Some(data.len() as u64), None] {
             let mut r = Reader::new(
                 Trickle {

@@ -248,7 +248,10 @@ mod tests {
         }
         let mut bad_tail = zl.clone();
         bad_tail[4] = 10;
-        assert!(collect(&bad_tail).is_err(), "tail offset must name the last entry");
+        assert!(
+            collect(&bad_tail).is_err(),
+            "tail offset must name the last entry"
+        );
         let mut bad_count = zl.clone();
         bad_count[8] = 3;
         assert!(collect(&bad_count).is_err());
