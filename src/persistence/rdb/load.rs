@@ -886,30 +886,30 @@ fn max_entry_len(lp: &Listpack) -> usize {
     lp.iter().map(|e| e.str_len()).max().unwrap_or(0)
 }
 
-/// Whether two fields (entries 0, 2, 4 ...) of `lp` are equal as strings. Small listpacks
-/// compare every pair; larger ones sort 64-bit hashes and compare only on equal hashes.
+/// Whether two fields (entries 0, 2, 4 ...) of `lp` are equal as strings. The fields are
+/// decoded once; small listpacks then compare every pair (no allocation), larger ones sort
+/// 64-bit keyed hashes and compare only fields whose hashes are equal.
 fn has_dup_fields(lp: &Listpack) -> bool {
     let n = lp.len() / 2;
     if n < 2 {
         return false;
     }
-    let fields = || lp.iter().step_by(2);
     if n <= DUP_PAIRWISE_MAX {
-        let mut sa = [0u8; 20];
-        for (i, a) in fields().enumerate() {
-            let a = a.as_bytes(&mut sa);
-            if fields().skip(i + 1).any(|b| b.eq_bytes(a)) {
-                return true;
-            }
+        let mut f = [Entry::Int(0); DUP_PAIRWISE_MAX];
+        for (slot, e) in f.iter_mut().zip(lp.iter().step_by(2)) {
+            *slot = e;
         }
-        return false;
+        let f = &f[..n];
+        return (1..n).any(|i| f[..i].iter().any(|&b| same_entry(f[i], b)));
     }
     use std::hash::{BuildHasher, Hasher};
     static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
         std::sync::OnceLock::new();
     let state = STATE.get_or_init(Default::default);
+    let all: Vec<Entry<'_>> = lp.iter().step_by(2).collect();
     let mut scratch = [0u8; 20];
-    let mut hashes: Vec<(u64, u32)> = fields()
+    let mut hashes: Vec<(u64, u32)> = all
+        .iter()
         .enumerate()
         .map(|(i, e)| {
             let mut h = state.build_hasher();
@@ -918,7 +918,6 @@ fn has_dup_fields(lp: &Listpack) -> bool {
         })
         .collect();
     hashes.sort_unstable();
-    let all: Vec<Entry<'_>> = fields().collect();
     // Within each run of equal hashes (almost always of length 1), compare every pair.
     let mut i = 0;
     while i < hashes.len() {
@@ -927,11 +926,10 @@ fn has_dup_fields(lp: &Listpack) -> bool {
             j += 1;
         }
         for a in i..j {
-            let mut s = [0u8; 20];
-            let x = all[hashes[a].1 as usize].as_bytes(&mut s);
+            let x = all[hashes[a].1 as usize];
             if hashes[a + 1..j]
                 .iter()
-                .any(|&(_, b)| all[b as usize].eq_bytes(x))
+                .any(|&(_, b)| same_entry(x, all[b as usize]))
             {
                 return true;
             }
@@ -939,6 +937,18 @@ fn has_dup_fields(lp: &Listpack) -> bool {
         i = j;
     }
     false
+}
+
+/// Whether two listpack entries have the same string form (Redis compares fields as strings).
+fn same_entry(a: Entry<'_>, b: Entry<'_>) -> bool {
+    match (a, b) {
+        (Entry::Int(x), Entry::Int(y)) => x == y,
+        (Entry::Str(x), Entry::Str(y)) => x == y,
+        (Entry::Int(x), Entry::Str(s)) | (Entry::Str(s), Entry::Int(x)) => {
+            let mut buf = [0u8; 20];
+            fmt_i64(x, &mut buf) == s
+        }
+    }
 }
 
 #[cfg(test)]
