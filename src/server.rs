@@ -150,6 +150,11 @@ pub struct Server {
     pub evict: crate::evict::Evictor,
     /// Replication: ids, offsets, the master side and the replica side.
     pub repl: crate::replication::ReplState,
+    /// MIGRATE's cached connections (Redis's server.migrate_cached_sockets).
+    pub migrate_cache: crate::commands::keys::migrate::MigrateCache,
+    /// Deep sanitizations of DUMP payloads and RDB values (Redis's
+    /// stat_dump_payload_sanitizations, INFO dump_payload_sanitizations).
+    pub stat_dump_payload_sanitizations: u64,
 }
 
 impl Server {
@@ -204,6 +209,8 @@ impl Server {
             also_propagate: Default::default(),
             evict: Default::default(),
             repl: crate::replication::ReplState::new(&replid),
+            migrate_cache: Default::default(),
+            stat_dump_payload_sanitizations: 0,
             config,
         })
     }
@@ -348,6 +355,7 @@ impl Server {
             .latency
             .add_sample_if_needed(threshold, "expire-cycle", expire_ms);
         self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
+        crate::commands::keys::migrate::close_timed_out(self);
         self.propagate_expired();
         crate::persistence::bgsave::cron(self);
         crate::replication::cron(self);

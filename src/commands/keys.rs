@@ -21,6 +21,7 @@
 
 mod dump;
 mod expire;
+pub mod migrate;
 mod object;
 pub mod scan;
 
@@ -88,6 +89,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         "2.6.0",
         "Create a key using the provided serialized value, previously obtained using DUMP.",
         "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+    ),
+    cmd(
+        "migrate",
+        migrate::migrate,
+        -6,
+        WRITE,
+        (3, 3, 1),
+        "2.6.0",
+        "Atomically transfer a key from a Redis instance to another one.",
+        "host port key|\"\" destination-db timeout [COPY] [REPLACE] [AUTH password] [AUTH2 username password] [KEYS key [key ...]]",
     ),
     cmd("del", del, -2, WRITE, ALL_KEYS, "1.0.0", "Delete a key", "key [key ...]"),
     cmd(

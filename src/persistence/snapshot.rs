@@ -118,6 +118,10 @@ pub fn load_options(srv: &Server) -> LoadOptions {
         now_ms: crate::db::mstime(),
         verify_checksum: c.rdbchecksum && !srv.introspection.debug.skip_checksum_validation,
         lru_now: srv.ks.lru_now(),
+        // Loading a file: `clients` skips deep sanitization here, as Redis's rdbLoadObject
+        // does while server.loading.
+        deep_sanitize: c.sanitize_dump_payload == crate::config::SanitizeDumpPayload::Yes,
+        log_empty_keys: true,
         hash_max_listpack_entries: c.hash_max_listpack_entries,
         hash_max_listpack_value: c.hash_max_listpack_value,
         set_max_intset_entries: c.set_max_intset_entries,
@@ -352,23 +356,35 @@ pub fn save(srv: &mut Server) -> Result<(), SaveFailed> {
 }
 
 /// Reads and loads the RDB at `path` into a fresh keyspace shaped like the server's, without
-/// touching the server's data. `Ok(None)` when the file does not exist.
+/// touching the server's data. `Ok(None)` when the file does not exist. The file is streamed
+/// through the loader's buffer, never read whole into memory. On a corrupt or truncated file
+/// the error is logged as Redis logs it (and as `redis-check-rdb` reports it), and the `Err`
+/// is the line that says what to do.
 pub fn load_file(srv: &Server, path: &Path) -> Result<Option<(Keyspace, Loaded)>, String> {
-    let data = match fs::read(path) {
-        Ok(d) => d,
+    let f = match File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("Fatal error loading the DB: {e}. Exiting.")),
     };
+    let size = f.metadata().ok().map(|m| m.len());
     let mut ks = Keyspace::new(srv.ks.dbs.len());
     let opts = load_options(srv);
-    match rdb::load(&data, &mut ks, &opts) {
+    match rdb::load_stream(f, size, &mut ks, &opts) {
         Ok(l) => Ok(Some((ks, l))),
-        Err(LoadError { offset, what }) => Err(format!(
-            "Short read or corrupt RDB file {}: {what} at offset {offset} of {} bytes. Fix or remove the file (redis-check-rdb {} shows the damage) and restart.",
-            path.display(),
-            data.len(),
-            path.display()
-        )),
+        Err(LoadError { offset, what }) => {
+            serverlog!(
+                Level::Warning,
+                "Internal error in RDB reading offset {offset}, function at rdb::load -> {what}"
+            );
+            serverlog!(Level::Warning, "--- RDB ERROR DETECTED ---");
+            serverlog!(Level::Warning, "[offset {offset}] {what}");
+            Err(format!(
+                "Short read or corrupt RDB file {}: {what} at offset {offset} of {} bytes. Fix or remove the file (redis-check-rdb {} shows the damage) and restart.",
+                path.display(),
+                size.map_or_else(|| "?".to_string(), |s| s.to_string()),
+                path.display()
+            ))
+        }
     }
 }
 
@@ -382,6 +398,7 @@ pub fn install(srv: &mut Server, mut ks: Keyspace, l: &Loaded) {
             old.expires = db.expires;
         }
     }
+    srv.stat_dump_payload_sanitizations += l.sanitizations;
     srv.rdb.last_load_keys_loaded = l.keys;
     srv.rdb.last_load_keys_expired = l.expired_skipped;
 }
@@ -391,7 +408,11 @@ pub fn install(srv: &mut Server, mut ks: Keyspace, l: &Loaded) {
 pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     let path = dump_path(srv);
     let start = std::time::Instant::now();
-    match load_file(srv, &path)? {
+    let loaded = load_file(srv, &path).map_err(|msg| {
+        serverlog!(Level::Warning, "{msg}");
+        "Terminating server after rdb file reading failure.".to_string()
+    })?;
+    match loaded {
         None => Ok(()),
         Some((ks, l)) => {
             install(srv, ks, &l);

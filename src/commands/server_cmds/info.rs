@@ -553,7 +553,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              pubsubshard_channels:{}\r\n\
              latest_fork_usec:{}\r\n\
              total_forks:{}\r\n\
-             migrate_cached_sockets:0\r\n\
+             migrate_cached_sockets:{}\r\n\
              slave_expires_tracked_keys:0\r\n\
              active_defrag_hits:0\r\n\
              active_defrag_misses:0\r\n\
@@ -566,7 +566,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              tracking_total_prefixes:0\r\n\
              unexpected_error_replies:{}\r\n\
              total_error_replies:{}\r\n\
-             dump_payload_sanitizations:0\r\n\
+             dump_payload_sanitizations:{}\r\n\
              total_reads_processed:{}\r\n\
              total_writes_processed:{}\r\n\
              io_threaded_reads_processed:0\r\n\
@@ -594,8 +594,10 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             srv.pubsub.shard_channels.len(),
             srv.child.fork_time_us,
             srv.child.total_forks,
+            srv.migrate_cache.len(),
             srv.stat_unexpected_error_replies,
             srv.stat_total_error_replies,
+            srv.stat_dump_payload_sanitizations,
             srv.stat_total_reads_processed,
             srv.stat_total_writes_processed,
         );
