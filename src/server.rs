@@ -144,6 +144,8 @@ pub struct Server {
     pub also_propagate: crate::commands::AlsoPropagate,
     /// Eviction under maxmemory: its candidate pool and state.
     pub evict: crate::evict::Evictor,
+    /// The append-only file (Redis's server.aof_*).
+    pub aof: crate::persistence::aof::AofState,
     /// Replication: ids, offsets, the master side and the replica side.
     pub repl: crate::replication::ReplState,
 }
@@ -199,6 +201,7 @@ impl Server {
             errors_seen: 0,
             also_propagate: Default::default(),
             evict: Default::default(),
+            aof: Default::default(),
             repl: crate::replication::ReplState::new(&replid),
             config,
         })
@@ -292,6 +295,9 @@ impl Server {
         // A pass of eviction that ran out of time goes on (Redis's
         // evictionTimeProc, a 0 ms timer).
         crate::evict::eviction_continues(self);
+        // Before any reply goes out: with appendfsync always a write is acknowledged only
+        // once it is on disk (Redis's beforeSleep → flushAppendOnlyFile).
+        crate::persistence::aof::flush(self, false);
         crate::networking::handle_pending_writes(self);
         crate::networking::free_clients_to_close(self);
     }
@@ -340,6 +346,7 @@ impl Server {
             .add_sample_if_needed(threshold, "expire-cycle", expire_ms);
         self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
         self.propagate_expired();
+        crate::persistence::aof::cron(self);
         crate::replication::cron(self);
     }
 
@@ -444,6 +451,10 @@ impl Server {
     /// Redis's prepareForShutdown: returns true when it is safe to exit.
     pub fn prepare_for_shutdown(&mut self) -> bool {
         serverlog!(Level::Warning, "User requested shutdown...");
+        if self.aof.file.is_some() {
+            serverlog!(Level::Notice, "Calling fsync() on the AOF file.");
+            crate::persistence::aof::flush_on_shutdown(self);
+        }
         self.remove_files_on_exit();
         serverlog!(Level::Warning, "Redis is now ready to exit, bye bye...");
         true

@@ -19,5 +19,6 @@
 //! Writing to a temp file and renaming means a crash mid-save never leaves a half-written
 //! `dump.rdb`: the old one stays until the new one is complete and fsynced.
 
+pub mod aof;
 pub mod rdb;
 pub mod snapshot;
