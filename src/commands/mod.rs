@@ -768,6 +768,7 @@ pub fn propagate_deletion(srv: &mut Server, db: usize, cmd: &[u8], key: &[u8]) {
 /// Redis's propagateNow: the replication and AOF issues feed the backlog,
 /// the replicas and the AOF buffer here.
 fn propagate_now(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
+    crate::persistence::aof::feed(srv, db, argv);
     crate::replication::feed(srv, db, argv);
 }
 
