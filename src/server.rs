@@ -504,6 +504,13 @@ impl Server {
                 bgsave::remove_temp_file(pid);
             }
         }
+        if self.child.kind == ChildType::Aof {
+            serverlog!(
+                Level::Warning,
+                "There is a child rewriting the AOF. Killing it!"
+            );
+            crate::persistence::aof::rewrite::kill_child(self);
+        }
         if self.aof.file.is_some() {
             serverlog!(Level::Notice, "Calling fsync() on the AOF file.");
             crate::persistence::aof::flush_on_shutdown(self);

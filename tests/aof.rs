@@ -228,3 +228,91 @@ fn real_redis_aof_directory_loads_into_rudis() {
     let mut c = srv.client();
     assert_eq!(digest(&mut c), theirs);
 }
+
+fn wait_rewrite_done(c: &mut Client) {
+    common::wait_for(Duration::from_secs(20), "the AOF rewrite to finish", || {
+        let info = c.info("persistence");
+        info.get("aof_rewrite_in_progress").map(String::as_str) == Some("0")
+            && info.get("aof_rewrite_scheduled").map(String::as_str) == Some("0")
+    });
+}
+
+fn rewrite_and_restart(preamble: &str, base_suffix: &str) {
+    let dir = TempDir::new("aof-rewrite");
+    let mut srv = TestServer::builder()
+        .enable_debug()
+        .dir(dir.path())
+        .args(["--appendonly", "yes", "--aof-use-rdb-preamble", preamble])
+        .start();
+    let mut c = srv.client();
+    fill(&mut c);
+    for i in 0..300 {
+        c.cmd(&["RPUSH", "biglist", &i.to_string()]);
+        c.cmd(&["ZADD", "bigz", &format!("{i}.25"), &format!("m{i}")]);
+        c.cmd(&["HSET", "bigh", &format!("f{i}"), "v"]);
+    }
+    assert_eq!(
+        c.cmd(&["BGREWRITEAOF"]),
+        "Background append only file rewriting started"
+    );
+    c.cmd(&["SET", "after-fork", "1"]);
+    wait_rewrite_done(&mut c);
+    let before = digest(&mut c);
+    let adir = dir.path().join("appendonlydir");
+    let manifest = std::fs::read_to_string(adir.join("appendonly.aof.manifest")).unwrap();
+    assert_eq!(
+        manifest,
+        format!(
+            "file appendonly.aof.2.base.{base_suffix} seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+        )
+    );
+    // The history (base 1, incr 1) is gone.
+    assert!(!adir.join("appendonly.aof.1.incr.aof").exists());
+    assert!(!adir.join("appendonly.aof.1.base.rdb").exists());
+    assert_eq!(
+        c.info_field("persistence", "aof_last_bgrewrite_status")
+            .unwrap(),
+        "ok"
+    );
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(digest(&mut c), before);
+    assert_eq!(c.cmd(&["GET", "after-fork"]), "1");
+}
+
+#[test]
+fn bgrewriteaof_with_an_rdb_preamble_switches_to_a_new_base() {
+    rewrite_and_restart("yes", "rdb");
+}
+
+#[test]
+fn bgrewriteaof_without_preamble_writes_commands() {
+    rewrite_and_restart("no", "aof");
+}
+
+#[test]
+fn config_set_appendonly_yes_creates_the_aof_from_the_data() {
+    let dir = TempDir::new("aof-config-set");
+    let mut srv = TestServer::builder().enable_debug().dir(dir.path()).start();
+    let mut c = srv.client();
+    fill(&mut c);
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), "OK");
+    wait_rewrite_done(&mut c);
+    c.cmd(&["SET", "later", "x"]);
+    assert_eq!(c.info_field("persistence", "aof_enabled").unwrap(), "1");
+    let before = digest(&mut c);
+    drop(c);
+    srv.stop();
+    let mut srv = TestServer::builder()
+        .enable_debug()
+        .dir(dir.path())
+        .args(["--appendonly", "yes"])
+        .start();
+    let mut c = srv.client();
+    assert_eq!(digest(&mut c), before);
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "no"]), "OK");
+    assert_eq!(c.info_field("persistence", "aof_enabled").unwrap(), "0");
+    drop(c);
+    srv.stop();
+}

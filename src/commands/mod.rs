@@ -640,7 +640,7 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         && !srv.clients[cid].has_flag(cf::MASTER)
     {
         if let Some(msg) = crate::persistence::bgsave::write_commands_denied_by_disk_error(srv) {
-            reject(srv, cid, Some(id), argv, msg);
+            reject(srv, cid, Some(id), argv, &msg);
             return None;
         }
     }

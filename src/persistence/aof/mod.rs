@@ -30,6 +30,7 @@
 pub mod fsync;
 pub mod load;
 pub mod manifest;
+pub mod rewrite;
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
@@ -88,6 +89,8 @@ pub struct AofState {
     last_write_error_log: i64,
     /// The background fsync thread (Redis's bio fsync job queue).
     pub fsyncer: fsync::Fsyncer,
+    /// BGREWRITEAOF and automatic rewrite bookkeeping.
+    pub rewrite: rewrite::RewriteState,
 }
 
 impl Default for AofState {
@@ -109,6 +112,7 @@ impl Default for AofState {
             last_write_error: String::new(),
             last_write_error_log: 0,
             fsyncer: fsync::Fsyncer::default(),
+            rewrite: rewrite::RewriteState::default(),
         }
     }
 }
@@ -121,8 +125,12 @@ pub fn dir_path(srv: &Server) -> PathBuf {
 /// Redis's feedAppendOnlyFile: the command in RESP, after a SELECT when `db` differs from
 /// the one the file last selected. Nothing when the AOF is off.
 pub fn feed(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
+    // While the AOF waits for its first rewrite, writes go to the temp incr file the
+    // rewrite will rename (Redis feeds in AOF_WAIT_REWRITE only while that child runs).
+    let waiting = srv.aof.status == Status::WaitRewrite
+        && srv.child.kind == crate::persistence::child::ChildType::Aof;
     let aof = &mut srv.aof;
-    if aof.status != Status::On {
+    if aof.status != Status::On && !waiting {
         return;
     }
     if aof.selected_db != db as i64 {
@@ -314,7 +322,7 @@ pub fn open_on_server_start(srv: &mut Server) -> Result<(), String> {
             .aof
             .manifest
             .new_base_name(&name, srv.config.aof_use_rdb_preamble);
-        let size = write_base(srv, &dir.join(&base)).map_err(|e| {
+        let size = rewrite::write_base_file(srv, &dir.join(&base)).map_err(|e| {
             format!("Can't create the AOF base file {base}: {e}. Check free space and permissions of the AOF directory.")
         })?;
         srv.aof.base_size = size;
@@ -347,27 +355,10 @@ pub fn persist_manifest(srv: &mut Server) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes the base file Redis creates at start-up when there is no AOF yet (its
-/// rewriteAppendOnlyFile in the foreground, on the empty dataset `appendonly yes` starts
-/// with): an RDB with `aof-base 1` when `aof-use-rdb-preamble yes`, else an empty command
-/// file. Returns its size.
-fn write_base(srv: &Server, path: &std::path::Path) -> io::Result<u64> {
-    if srv.config.aof_use_rdb_preamble {
-        let mut opts = crate::persistence::snapshot::save_options(srv);
-        opts.aux = crate::persistence::snapshot::aux_fields(true);
-        crate::persistence::snapshot::write_dump(&srv.ks, path, &opts, false, &mut |_| {}).map_err(
-            |_| io::Error::other("the RDB base could not be written (see the log line above)"),
-        )
-    } else {
-        let f = File::create(path)?;
-        f.sync_all()?;
-        Ok(0)
-    }
-}
-
 /// Cron's part (Redis's serverCron): a postponed everysec write is retried, and a failed
 /// write is retried once a second.
 pub fn cron(srv: &mut Server) {
+    rewrite::cron(srv);
     if srv.aof.status == Status::On
         && (srv.aof.flush_postponed_start != 0 || !srv.aof.last_write_ok)
     {
