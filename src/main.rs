@@ -105,7 +105,9 @@ fn main() {
     if let Err(msg) =
         loaded.and_then(|()| rudis::persistence::aof::open_on_server_start(&mut server))
     {
-        serverlog!(Level::Warning, "{msg}");
+        if !msg.is_empty() {
+            serverlog!(Level::Warning, "{msg}");
+        }
         std::process::exit(1);
     }
     if server.config.daemonize || !server.config.pidfile.is_empty() {

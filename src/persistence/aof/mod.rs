@@ -91,6 +91,8 @@ pub struct AofState {
     pub fsyncer: fsync::Fsyncer,
     /// BGREWRITEAOF and automatic rewrite bookkeeping.
     pub rewrite: rewrite::RewriteState,
+    /// Unix second of the last `#TS:` annotation (Redis's aof_cur_timestamp).
+    pub cur_timestamp: i64,
 }
 
 impl Default for AofState {
@@ -113,6 +115,7 @@ impl Default for AofState {
             last_write_error_log: 0,
             fsyncer: fsync::Fsyncer::default(),
             rewrite: rewrite::RewriteState::default(),
+            cur_timestamp: 0,
         }
     }
 }
@@ -129,9 +132,18 @@ pub fn feed(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
     // rewrite will rename (Redis feeds in AOF_WAIT_REWRITE only while that child runs).
     let waiting = srv.aof.status == Status::WaitRewrite
         && srv.child.kind == crate::persistence::child::ChildType::Aof;
+    let timestamps = srv.config.aof_timestamp_enabled;
     let aof = &mut srv.aof;
     if aof.status != Status::On && !waiting {
         return;
+    }
+    if timestamps {
+        let now = crate::db::mstime() / 1000;
+        if aof.cur_timestamp < now {
+            aof.cur_timestamp = now;
+            aof.buf
+                .extend_from_slice(timestamp_annotation(now).as_bytes());
+        }
     }
     if aof.selected_db != db as i64 {
         let n = db.to_string();
@@ -139,6 +151,12 @@ pub fn feed(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
         aof.selected_db = db as i64;
     }
     crate::resp::command(&mut aof.buf, argv.iter().map(|a| a.as_slice()));
+}
+
+/// `#TS:<unix seconds>\r\n`, the line `aof-timestamp-enabled` puts before the first command
+/// of each second (Redis's genAofTimestampAnnotationIfNeeded); loaders skip `#` lines.
+pub fn timestamp_annotation(unix: i64) -> String {
+    format!("#TS:{unix}\r\n")
 }
 
 /// Redis's flushAppendOnlyFile: writes the buffer, then fsyncs per `appendfsync` (see the

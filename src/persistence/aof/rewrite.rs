@@ -197,6 +197,9 @@ pub fn write_base_file(srv: &Server, path: &std::path::Path) -> io::Result<u64> 
     } else {
         let f = std::fs::File::create(path)?;
         let mut w = io::BufWriter::with_capacity(64 * 1024, f);
+        if srv.config.aof_timestamp_enabled {
+            w.write_all(super::timestamp_annotation(crate::db::mstime() / 1000).as_bytes())?;
+        }
         write_commands(&srv.ks, crate::db::mstime(), &mut w)?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
