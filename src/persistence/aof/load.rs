@@ -142,6 +142,23 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     Ok(())
 }
 
+/// DEBUG LOADAOF: flush the buffer, empty the data, read the manifest and load everything
+/// again (history files of a finished rewrite are deleted first, as Redis does).
+pub fn reload(srv: &mut Server) -> Result<(), String> {
+    if srv.aof.status == super::Status::On {
+        super::flush(srv, true);
+    }
+    srv.ks.flush_all();
+    let r = load_at_startup(srv);
+    super::rewrite::delete_history_files(srv);
+    srv.ks.dirty = 0;
+    r.inspect_err(|msg| {
+        if !msg.is_empty() {
+            serverlog!(Level::Warning, "{msg}");
+        }
+    })
+}
+
 /// Redis's aofUpgradePrepare: an old `appendonly.aof` in `dir` becomes the base of a
 /// manifest in the AOF directory.
 fn upgrade(dir: &Path, name: &str, am: &mut Manifest) -> Result<(), String> {
@@ -270,6 +287,10 @@ pub fn load_file(srv: &mut Server, dir: &Path, name: &str) -> FileResult {
     let mut valid_up_to = start;
     let mut valid_before_multi = start;
     let mut pos = start;
+    // What the file replays is already in the AOF: nothing is appended or propagated while
+    // loading (Redis turns aof_state off and runs the commands without call()).
+    let status = std::mem::replace(&mut srv.aof.status, super::Status::Off);
+    let gather = std::mem::replace(&mut srv.also_propagate.enabled, false);
     let stop = replay(
         srv,
         cid,
@@ -278,6 +299,8 @@ pub fn load_file(srv: &mut Server, dir: &Path, name: &str) -> FileResult {
         &mut valid_up_to,
         &mut valid_before_multi,
     );
+    srv.aof.status = status;
+    srv.also_propagate.enabled = gather;
     let in_multi = srv.clients.get(cid).is_some_and(|c| c.has_flag(cf::MULTI));
     crate::networking::free_client(srv, cid);
     let stop = match stop {

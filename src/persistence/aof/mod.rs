@@ -194,6 +194,11 @@ pub fn flush(srv: &mut Server, force: bool) {
                 "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis."
             );
         }
+        let sleep_us = srv.introspection.debug.aof_flush_sleep_us;
+        if sleep_us > 0 {
+            // DEBUG AOF-FLUSH-SLEEP: lets tests widen the window before the write.
+            std::thread::sleep(std::time::Duration::from_micros(sleep_us as u64));
+        }
         let aof = &mut srv.aof;
         aof.flush_postponed_start = 0;
         match write_all_counted(&file, &aof.buf) {
