@@ -188,19 +188,28 @@ pub fn rewrite_background(srv: &mut Server) -> Result<(), RewriteFailed> {
 /// Writes a complete base of the data to `path` and fsyncs it: an RDB with `aof-base 1`
 /// when `aof-use-rdb-preamble yes`, else commands (Redis's rewriteAppendOnlyFile).
 pub fn write_base_file(srv: &Server, path: &std::path::Path) -> io::Result<u64> {
+    // `rdb-key-save-delay` slows a base as it slows a BGSAVE (tests use it to catch a child
+    // in the act).
+    let delay = srv.config.rdb_key_save_delay;
+    let mut after_key = move |_: u64| {
+        if delay != 0 {
+            crate::persistence::snapshot::debug_delay(delay);
+        }
+    };
     if srv.config.aof_use_rdb_preamble {
         let mut opts = crate::persistence::snapshot::save_options(srv);
         opts.aux = crate::persistence::snapshot::aux_fields(true);
-        crate::persistence::snapshot::write_dump(&srv.ks, path, &opts, false, &mut |_| {}).map_err(
-            |_| io::Error::other("the RDB base could not be written (see the log line above)"),
-        )
+        crate::persistence::snapshot::write_dump(&srv.ks, path, &opts, false, &mut after_key)
+            .map_err(|_| {
+                io::Error::other("the RDB base could not be written (see the log line above)")
+            })
     } else {
         let f = std::fs::File::create(path)?;
         let mut w = io::BufWriter::with_capacity(64 * 1024, f);
         if srv.config.aof_timestamp_enabled {
             w.write_all(super::timestamp_annotation(crate::db::mstime() / 1000).as_bytes())?;
         }
-        write_commands(&srv.ks, crate::db::mstime(), &mut w)?;
+        write_commands(&srv.ks, crate::db::mstime(), &mut w, &mut after_key)?;
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
         Ok(f.metadata()?.len())
@@ -210,7 +219,13 @@ pub fn write_base_file(srv: &Server, path: &std::path::Path) -> io::Result<u64> 
 /// The commands that rebuild `ks` (Redis's rewriteAppendOnlyFileRio): per non-empty db a
 /// SELECT, per key SET / RPUSH / SADD / ZADD / HMSET in batches of 64, then PEXPIREAT for a
 /// key with a TTL. Keys already expired at `now_ms` are left out.
-pub fn write_commands(ks: &Keyspace, now_ms: i64, w: &mut impl Write) -> io::Result<()> {
+pub fn write_commands(
+    ks: &Keyspace,
+    now_ms: i64,
+    w: &mut impl Write,
+    after_key: &mut dyn FnMut(u64),
+) -> io::Result<()> {
+    let mut keys = 0u64;
     let mut out: Vec<u8> = Vec::with_capacity(64 * 1024);
     for (i, db) in ks.dbs.iter().enumerate() {
         if db.dict.is_empty() {
@@ -228,6 +243,8 @@ pub fn write_commands(ks: &Keyspace, now_ms: i64, w: &mut impl Write) -> io::Res
                 let t = t.to_string();
                 crate::resp::command(&mut out, [&b"PEXPIREAT"[..], key, t.as_bytes()].into_iter());
             }
+            keys += 1;
+            after_key(keys);
             if out.len() >= 64 * 1024 {
                 w.write_all(&out)?;
                 out.clear();
@@ -355,8 +372,12 @@ pub fn done_handler(srv: &mut Server, exitcode: i32, bysignal: i32) {
     if srv.aof.status == Status::WaitRewrite {
         srv.aof.buf.clear();
         let dir = super::dir_path(srv);
-        let _ =
-            std::fs::remove_file(dir.join(manifest::temp_incr_name(&srv.config.appendfilename)));
+        let temp_incr = manifest::temp_incr_name(&srv.config.appendfilename);
+        serverlog!(
+            Level::Notice,
+            "Removing the temp incr aof file {temp_incr} in the background"
+        );
+        let _ = std::fs::remove_file(dir.join(temp_incr));
         srv.aof.rewrite.scheduled = true;
     }
     if let Some(start) = srv.aof.rewrite.time_start.take() {
