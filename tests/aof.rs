@@ -316,3 +316,104 @@ fn config_set_appendonly_yes_creates_the_aof_from_the_data() {
     drop(c);
     srv.stop();
 }
+
+#[test]
+fn an_aof_write_error_refuses_writes_with_misconf_and_reads_go_on() {
+    let dir = TempDir::new("aof-enospc");
+    let mut srv = aof_server(dir.path(), "everysec");
+    let mut c = srv.client();
+    c.cmd(&["SET", "k", "v"]);
+    drop(c);
+    srv.stop();
+    // The incremental file becomes /dev/full: every write to it fails with ENOSPC, for root
+    // too, and it reads as empty.
+    let incr = dir.path().join("appendonlydir/appendonly.aof.1.incr.aof");
+    std::fs::remove_file(&incr).unwrap();
+    std::os::unix::fs::symlink("/dev/full", &incr).unwrap();
+    srv.start_again().unwrap();
+    let mut c = srv.client();
+    c.cmd(&["SET", "a", "1"]);
+    common::wait_for(Duration::from_secs(5), "the AOF write error", || {
+        c.info_field("persistence", "aof_last_write_status")
+            .as_deref()
+            == Some("err")
+    });
+    let r = c.cmd(&["SET", "b", "2"]);
+    assert!(
+        r.as_err()
+            .starts_with("MISCONF Errors writing to the AOF file:"),
+        "{r:?}"
+    );
+    assert_eq!(c.cmd(&["GET", "a"]), "1");
+    assert!(
+        srv.log().contains("Error writing to the AOF file"),
+        "{}",
+        srv.log()
+    );
+}
+
+#[test]
+fn sigkill_during_a_rewrite_loses_no_acknowledged_write() {
+    let dir = TempDir::new("aof-kill-rewrite");
+    let mut srv = aof_server(dir.path(), "always");
+    let mut c = srv.client();
+    for i in 0..500 {
+        c.cmd(&["SET", &format!("k{i}"), &i.to_string()]);
+    }
+    // A slow child: 500 keys x 2 ms.
+    c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "2000"]);
+    assert_eq!(
+        c.cmd(&["BGREWRITEAOF"]),
+        "Background append only file rewriting started"
+    );
+    let mut acked = 0;
+    for i in 0..300 {
+        if c.cmd(&["RPUSH", "during", &i.to_string()]).as_int() > 0 {
+            acked = i + 1;
+        }
+    }
+    assert_eq!(
+        c.info_field("persistence", "aof_rewrite_in_progress")
+            .unwrap(),
+        "1"
+    );
+    srv.kill9();
+    srv.start_again().unwrap();
+    let mut c = srv.client();
+    assert_eq!(c.cmd(&["LLEN", "during"]).as_int(), acked);
+    assert_eq!(c.cmd(&["DBSIZE"]).as_int(), 501);
+}
+
+#[test]
+fn everysec_loses_at_most_the_last_two_seconds_on_sigkill() {
+    let dir = TempDir::new("aof-everysec-kill");
+    let mut srv = aof_server(dir.path(), "everysec");
+    let mut c = srv.client();
+    let start = std::time::Instant::now();
+    let mut acked_at = Vec::new();
+    while start.elapsed() < Duration::from_secs(4) {
+        let n = c.cmd(&["INCR", "counter"]).as_int();
+        acked_at.push((n, start.elapsed()));
+    }
+    let killed_at = start.elapsed();
+    srv.kill9();
+    srv.start_again().unwrap();
+    let mut c = srv.client();
+    let got = c.cmd(&["GET", "counter"]);
+    let survived: i64 = if got.is_nil() {
+        0
+    } else {
+        got.as_str().parse().unwrap()
+    };
+    // Every increment acknowledged more than ~2 s before the kill must have survived.
+    let must = acked_at
+        .iter()
+        .filter(|(_, t)| killed_at - *t > Duration::from_millis(2500))
+        .map(|(n, _)| *n)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        survived >= must,
+        "survived {survived}, acknowledged before the window {must}"
+    );
+}
