@@ -638,7 +638,9 @@ fn remove_own_temp_file_from_handler() {
 }
 
 /// SIGTERM/SIGINT schedule a graceful shutdown; SIGPIPE is ignored (a
-/// vanished peer shows up as EPIPE on write instead of killing us).
+/// vanished peer shows up as EPIPE on write instead of killing us), and so is SIGXFSZ (a
+/// file-size limit shows up as EFBIG on an AOF or dump write, handled like a full disk,
+/// instead of killing the server).
 fn install_signal_handlers() {
     if SIGNAL_HANDLERS_SET.swap(true, Ordering::SeqCst) {
         return;
@@ -653,5 +655,6 @@ fn install_signal_handlers() {
         libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
         libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }

@@ -417,3 +417,49 @@ fn everysec_loses_at_most_the_last_two_seconds_on_sigkill() {
         "survived {survived}, acknowledged before the window {must}"
     );
 }
+
+#[test]
+fn writes_resume_once_the_aof_can_be_written_again() {
+    let dir = TempDir::new("aof-efbig");
+    let srv = aof_server(dir.path(), "everysec");
+    let mut c = srv.client();
+    c.cmd(&["SET", "before", "1"]);
+    common::wait_for(Duration::from_secs(5), "the first write on disk", || {
+        std::fs::metadata(dir.path().join("appendonlydir/appendonly.aof.1.incr.aof"))
+            .map(|m| m.len() > 0)
+            .unwrap_or(false)
+    });
+    // No file may grow any more: the next AOF write fails with EFBIG.
+    let size = std::fs::metadata(dir.path().join("appendonlydir/appendonly.aof.1.incr.aof"))
+        .unwrap()
+        .len();
+    common::set_file_size_limit(srv.pid(), size);
+    c.cmd(&["SET", "acked-while-failing", &"x".repeat(100)]);
+    common::wait_for(Duration::from_secs(5), "the AOF write error", || {
+        c.info_field("persistence", "aof_last_write_status")
+            .as_deref()
+            == Some("err")
+    });
+    assert!(c
+        .cmd(&["SET", "refused", "1"])
+        .as_err()
+        .starts_with("MISCONF"));
+    common::set_file_size_limit(srv.pid(), u64::MAX);
+    common::wait_for(Duration::from_secs(5), "the AOF to recover", || {
+        c.info_field("persistence", "aof_last_write_status")
+            .as_deref()
+            == Some("ok")
+    });
+    assert_eq!(c.cmd(&["SET", "after", "1"]), "OK");
+    assert!(srv
+        .log()
+        .contains("AOF write error looks solved, Redis can write again."));
+    drop(c);
+    let mut srv = srv;
+    srv.restart();
+    let mut c = srv.client();
+    // The write acknowledged while the disk refused it was kept in the buffer and is there.
+    assert_eq!(c.cmd(&["STRLEN", "acked-while-failing"]).as_int(), 100);
+    assert_eq!(c.cmd(&["EXISTS", "refused"]).as_int(), 0);
+    assert_eq!(c.cmd(&["GET", "after"]), "1");
+}

@@ -256,37 +256,6 @@ fn a_bgsave_into_a_removed_dir_fails_and_names_the_remedy() {
     c.cmd(&["SET", "k", "w"]).assert_ok();
 }
 
-/// Sets the soft limit on the size of files process `pid` (and the children it forks later)
-/// may write: Linux's prlimit(2) on another process of ours. Only the soft limit moves, so
-/// no privilege is needed to lift it again.
-fn set_file_size_limit(pid: u32, bytes: u64) {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: prlimit reads/writes only the plain structs we pass.
-    let rc = unsafe {
-        libc::prlimit(
-            pid as libc::pid_t,
-            libc::RLIMIT_FSIZE,
-            std::ptr::null(),
-            &mut lim,
-        )
-    };
-    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
-    lim.rlim_cur = (bytes as libc::rlim_t).min(lim.rlim_max);
-    // SAFETY: as above.
-    let rc = unsafe {
-        libc::prlimit(
-            pid as libc::pid_t,
-            libc::RLIMIT_FSIZE,
-            &lim,
-            std::ptr::null_mut(),
-        )
-    };
-    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
-}
-
 #[test]
 fn a_bgsave_that_runs_out_of_room_keeps_the_old_dump() {
     let mut srv = TestServer::builder()
@@ -306,10 +275,10 @@ fn a_bgsave_that_runs_out_of_room_keeps_the_old_dump() {
         .assert_ok();
     c.cmd(&["DEBUG", "POPULATE", "2000", "big", "1000"])
         .assert_ok();
-    set_file_size_limit(srv.pid(), 256 * 1024);
+    common::set_file_size_limit(srv.pid(), 256 * 1024);
     assert_eq!(c.cmd(&["BGSAVE"]), "Background saving started");
     wait_bgsave_done(&mut c);
-    set_file_size_limit(srv.pid(), u64::MAX);
+    common::set_file_size_limit(srv.pid(), u64::MAX);
     assert_eq!(persistence(&mut c, "rdb_last_bgsave_status"), "err");
     assert_eq!(
         std::fs::read(&dump).expect("dump"),

@@ -141,3 +141,34 @@ impl Drop for TempDir {
         }
     }
 }
+
+/// Sets the soft limit on the size of files process `pid` (and the children it forks later)
+/// may write: Linux's prlimit(2) on another process of ours. Only the soft limit moves, so
+/// no privilege is needed to lift it again.
+pub fn set_file_size_limit(pid: u32, bytes: u64) {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: prlimit reads/writes only the plain structs we pass.
+    let rc = unsafe {
+        libc::prlimit(
+            pid as libc::pid_t,
+            libc::RLIMIT_FSIZE,
+            std::ptr::null(),
+            &mut lim,
+        )
+    };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+    lim.rlim_cur = (bytes as libc::rlim_t).min(lim.rlim_max);
+    // SAFETY: as above.
+    let rc = unsafe {
+        libc::prlimit(
+            pid as libc::pid_t,
+            libc::RLIMIT_FSIZE,
+            &lim,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(rc, 0, "prlimit: {}", std::io::Error::last_os_error());
+}
