@@ -463,3 +463,31 @@ fn writes_resume_once_the_aof_can_be_written_again() {
     assert_eq!(c.cmd(&["EXISTS", "refused"]).as_int(), 0);
     assert_eq!(c.cmd(&["GET", "after"]), "1");
 }
+
+#[test]
+fn sigkill_during_a_bgsave_loses_no_acknowledged_write() {
+    let dir = TempDir::new("aof-kill-bgsave");
+    let mut srv = aof_server(dir.path(), "always");
+    let mut c = srv.client();
+    for i in 0..300 {
+        c.cmd(&["SET", &format!("k{i}"), &i.to_string()]);
+    }
+    c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "2000"]);
+    assert_eq!(c.cmd(&["BGSAVE"]), "Background saving started");
+    let mut acked = 0;
+    for i in 0..300 {
+        if c.cmd(&["INCR", "during"]).as_int() == i + 1 {
+            acked = i + 1;
+        }
+    }
+    assert_eq!(
+        c.info_field("persistence", "rdb_bgsave_in_progress")
+            .unwrap(),
+        "1"
+    );
+    srv.kill9();
+    srv.start_again().unwrap();
+    let mut c = srv.client();
+    assert_eq!(c.cmd(&["GET", "during"]), acked.to_string().as_str());
+    assert_eq!(c.cmd(&["DBSIZE"]).as_int(), 301);
+}
