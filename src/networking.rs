@@ -538,6 +538,10 @@ pub fn schedule_close(srv: &mut Server, key: usize) {
 
 /// Writes what a client is owed; closes it after the reply when asked.
 pub fn write_to_client(srv: &mut Server, key: usize) {
+    if crate::replication::master::is_streaming_replica(&srv.clients[key]) {
+        crate::replication::master::write_to_replica(srv, key);
+        return;
+    }
     let c = &mut srv.clients[key];
     if c.has_flag(cf::CLOSE_ASAP) {
         return;
@@ -590,6 +594,7 @@ pub fn free_client(srv: &mut Server, key: usize) {
     crate::multi::free_client_multi_state(srv, key);
     crate::pubsub::unsubscribe_everything(srv, key);
     crate::blocked::on_free_client(srv, key);
+    crate::replication::master::on_free_client(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());
     c.conn.shutdown();

@@ -292,6 +292,7 @@ impl Server {
         // A pass of eviction that ran out of time goes on (Redis's
         // evictionTimeProc, a 0 ms timer).
         crate::evict::eviction_continues(self);
+        crate::replication::master::before_sleep(self);
         crate::networking::handle_pending_writes(self);
         crate::networking::free_clients_to_close(self);
     }
@@ -349,6 +350,17 @@ impl Server {
     /// AOF issues turn each key into a propagated DEL here.
     pub fn propagate_expired(&mut self) {
         self.drain_key_events();
+        if self.ks.expired.is_empty() {
+            return;
+        }
+        let expired = std::mem::take(&mut self.ks.expired);
+        // Only a master propagates expiries (a replica waits for its master's DEL).
+        if self.also_propagate.enabled && !self.repl.replica.is_replica() {
+            for (db, key) in &expired {
+                crate::commands::propagate_deletion(self, *db, b"DEL", key);
+            }
+        }
+        self.ks.expired = expired;
         self.ks.expired.clear();
     }
 
@@ -426,6 +438,9 @@ impl Server {
         self.stat_numcommands = 0;
         self.stat_numconnections = 0;
         self.stat_rejected_conn = 0;
+        self.repl.stat_sync_full = 0;
+        self.repl.stat_sync_partial_ok = 0;
+        self.repl.stat_sync_partial_err = 0;
         self.stat_net_input_bytes = 0;
         self.stat_net_output_bytes = 0;
         self.stat_total_error_replies = 0;
