@@ -635,6 +635,17 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             return None;
         }
     }
+    // A failed background save stops writes (and PING, as Redis) while
+    // stop-writes-on-bgsave-error is on, until a save succeeds; our master
+    // is obeyed regardless (Redis's writeCommandsDeniedByDiskError).
+    if (cmd_flags & flags::WRITE != 0 || is_command(srv, id, "ping"))
+        && !srv.clients[cid].has_flag(cf::MASTER)
+    {
+        if let Some(msg) = crate::persistence::bgsave::write_commands_denied_by_disk_error(srv) {
+            reject(srv, cid, Some(id), argv, msg);
+            return None;
+        }
+    }
     // min-replicas-to-write: writes need enough replicas that acknowledged within
     // min-replicas-max-lag (our master's stream is always obeyed).
     if cmd_flags & flags::WRITE != 0
