@@ -1,15 +1,13 @@
-//! The full-sync child process: forked to write an RDB snapshot either straight into the
-//! replicas' sockets (diskless, `$EOF:<mark>` framing) or into the dump file (disk-based),
-//! then reaped from cron (Redis's rdbSaveToSlavesSockets / rdbSaveBackground for replication
-//! and checkChildrenDone).
+//! The diskless full-sync child: forked through the server's one child slot
+//! (`persistence::child`) to write an RDB snapshot straight into the replicas' sockets with
+//! the `$EOF:<mark>` framing (Redis's rdbSaveToSlavesSockets). The disk-based full sync is an
+//! ordinary BGSAVE (`persistence::bgsave`), whose done-handler tells the master side.
 //!
-//! Owns: the fork, what the child does, and the non-blocking reap. It must never touch a
-//! replica's state: the master side decides what a finished child means for its replicas.
-//! This module is the OS boundary of replication and holds its only `unsafe` blocks.
+//! Owns: what the socket child does. It must never touch a replica's state: the master side
+//! decides what a finished child means for its replicas (`master::rdb_child_done`).
 
 use std::io;
 use std::os::fd::RawFd;
-use std::path::PathBuf;
 
 use crate::db::Keyspace;
 use crate::persistence::rdb::SaveOptions;
@@ -26,57 +24,30 @@ pub enum Target {
     Disk,
 }
 
-/// A running full-sync child.
+/// The replication child the master side knows about.
 pub struct Child {
-    pub pid: libc::pid_t,
     pub target: Target,
-    /// The dump file written (disk target).
-    pub path: PathBuf,
     /// Unix ms when it was forked.
     pub start_ms: i64,
 }
 
-/// What became of a child.
-pub enum Reaped {
-    Running,
-    Done { ok: bool },
-}
-
-/// Forks a child that writes `ks` to `fds` (socket target) or to `path` (disk target) and
-/// exits 0 on success, 1 on failure. `send_timeout_ms` bounds how long the child waits for a
-/// replica's socket to accept bytes.
-pub fn spawn(
-    ks: &Keyspace,
+/// Forks the socket-target child: it writes `$EOF:<mark>\r\n<rdb><mark>` to each of `fds`
+/// and exits 0 if at least one replica got everything. `send_timeout_ms` bounds how long it
+/// waits for a replica's socket to accept bytes. Returns the child's pid.
+pub fn spawn_socket_child(
+    srv: &mut crate::server::Server,
     opts: &SaveOptions,
-    target: Target,
     fds: &[RawFd],
-    path: PathBuf,
     send_timeout_ms: i64,
-    now_ms: i64,
-) -> io::Result<Child> {
-    // SAFETY: fork() in a single-threaded event loop (jemalloc's background thread, if any,
-    // is handled by its own fork hooks). The child only reads the keyspace, writes to its
-    // copies of file descriptors and leaves with _exit, never returning into the parent's
-    // code paths or running destructors that would touch shared state.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(io::Error::last_os_error());
+) -> io::Result<libc::pid_t> {
+    use crate::persistence::child::{self, ChildType, Forked};
+    match child::fork(srv, ChildType::Rdb)? {
+        Forked::Child(_reporter) => {
+            let ok = child_write_sockets(&srv.ks, opts, fds, send_timeout_ms);
+            child::exit_from_child(if ok { 0 } else { 1 });
+        }
+        Forked::Parent(pid) => Ok(pid),
     }
-    if pid == 0 {
-        let ok = match target {
-            Target::Socket => child_write_sockets(ks, opts, fds, send_timeout_ms),
-            Target::Disk => crate::persistence::snapshot::save_to_file(ks, &path, opts).is_ok(),
-        };
-        // SAFETY: _exit ends the child at once, without running the parent's atexit handlers
-        // or flushing buffers that belong to the parent.
-        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-    }
-    Ok(Child {
-        pid,
-        target,
-        path,
-        start_ms: now_ms,
-    })
 }
 
 /// In the child: the RDB once in memory, then `$EOF:<mark>\r\n<rdb><mark>` to each replica.
@@ -132,31 +103,4 @@ fn write_all_polling(fd: RawFd, mut buf: &[u8], timeout_ms: i64) -> bool {
         }
     }
     true
-}
-
-/// Checks, without waiting, whether the child ended (Redis's waitpid WNOHANG in
-/// checkChildrenDone).
-pub fn reap(child: &Child) -> Reaped {
-    let mut status: libc::c_int = 0;
-    // SAFETY: waitpid on our own child's pid with a valid status pointer.
-    let r = unsafe { libc::waitpid(child.pid, &mut status, libc::WNOHANG) };
-    if r == 0 {
-        return Reaped::Running;
-    }
-    if r < 0 {
-        // ECHILD: already reaped elsewhere; treat as a failure so replicas retry.
-        return Reaped::Done { ok: false };
-    }
-    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    Reaped::Done { ok }
-}
-
-/// Kills a child (the replicas it served are all gone, or shutdown).
-pub fn kill(child: &Child) {
-    // SAFETY: signalling and reaping our own child.
-    unsafe {
-        libc::kill(child.pid, libc::SIGUSR1);
-        let mut status = 0;
-        libc::waitpid(child.pid, &mut status, 0);
-    }
 }

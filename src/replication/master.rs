@@ -25,8 +25,9 @@ use std::rc::Rc;
 
 use crate::client::flags as cf;
 use crate::log::Level;
+use crate::persistence::child::ChildType;
 use crate::replication::backlog::Backlog;
-use crate::replication::fullsync::{self, Reaped, Target};
+use crate::replication::fullsync::{self, Target};
 use crate::server::{Metric, Server};
 use crate::serverlog;
 
@@ -127,7 +128,7 @@ pub struct MasterSide {
     pub backlog: Option<Backlog>,
     /// Unix ms since when no replica is attached (repl-backlog-ttl), 0 = some are.
     pub no_replicas_since_ms: i64,
-    /// The snapshot child for replication, if one runs.
+    /// The RDB child started for replication, if one runs (it occupies `srv.child`).
     pub child: Option<fullsync::Child>,
     /// Online replicas whose last ACK is within min-replicas-max-lag.
     pub good_replicas: usize,
@@ -529,7 +530,9 @@ pub fn replconf(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'_>) 
                 r.ack_off = off;
             }
             r.ack_time_ms = now;
-            check_child_done(srv);
+            if srv.child.active() {
+                crate::persistence::child::check_children_done(srv);
+            }
             process_waiters(srv);
             return;
         } else if argv.is(j, "getack") {
@@ -623,54 +626,53 @@ pub fn sync_command(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'
         );
     }
     let capa_eof = srv.clients[cid].repl.as_ref().is_some_and(|r| r.capa_eof);
-    match srv.repl.master.child.as_ref().map(|ch| ch.target) {
-        Some(Target::Disk) => {
-            // Attach to the running disk save if another replica registers the stream since
-            // its fork and the ring still holds everything since then.
-            let other = srv.repl.master.replicas.iter().copied().find(|&k| {
-                k != cid
-                    && srv.clients.get(k).is_some_and(|c| {
-                        c.repl.as_ref().is_some_and(|r| {
-                            r.state == Some(SlaveState::WaitBgsaveEnd) && !r.rdb_only
-                        })
-                    })
-            });
-            let start = other.and_then(|k| {
-                srv.clients[k]
-                    .repl
-                    .as_ref()
-                    .map(|r| (r.psync_initial_offset, r.sent_off))
-            });
-            let covered = start.is_some_and(|(init, _)| {
-                srv.repl
-                    .master
-                    .backlog
-                    .as_ref()
-                    .is_some_and(|b| b.first_offset() <= init + 1)
-            });
-            match start {
-                Some((init, _)) if covered => {
-                    setup_full_resync(srv, cid, init);
-                    serverlog!(Level::Notice, "Waiting for end of BGSAVE for SYNC");
-                }
-                _ => serverlog!(
-                    Level::Notice,
-                    "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC"
-                ),
+    let rdb_child = srv.child.active() && srv.child.kind == ChildType::Rdb;
+    let socket_child = matches!(&srv.repl.master.child, Some(ch) if ch.target == Target::Socket);
+    if rdb_child && !socket_child {
+        // CASE 1: a disk save runs. Attach if another replica registers the stream since
+        // its fork and the ring still holds everything since then.
+        let other = srv.repl.master.replicas.iter().copied().find(|&k| {
+            k != cid
+                && srv.clients.get(k).is_some_and(|c| {
+                    c.repl
+                        .as_ref()
+                        .is_some_and(|r| r.state == Some(SlaveState::WaitBgsaveEnd) && !r.rdb_only)
+                })
+        });
+        let init = other.and_then(|k| srv.clients[k].repl.as_ref().map(|r| r.psync_initial_offset));
+        let covered = init.is_some_and(|init| {
+            srv.repl
+                .master
+                .backlog
+                .as_ref()
+                .is_some_and(|b| b.first_offset() <= init + 1)
+        });
+        match init {
+            Some(init) if covered => {
+                setup_full_resync(srv, cid, init);
+                serverlog!(Level::Notice, "Waiting for end of BGSAVE for SYNC");
             }
+            _ => serverlog!(
+                Level::Notice,
+                "Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC"
+            ),
         }
-        Some(Target::Socket) => serverlog!(
+    } else if rdb_child {
+        // CASE 2: the child writes to other replicas' sockets.
+        serverlog!(
             Level::Notice,
             "Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC"
-        ),
-        None => {
-            if srv.config.repl_diskless_sync && capa_eof && srv.config.repl_diskless_sync_delay > 0
-            {
-                serverlog!(Level::Notice, "Delay next BGSAVE for diskless SYNC");
-            } else {
-                start_bgsave_for_replication(srv);
-            }
-        }
+        );
+    } else if srv.config.repl_diskless_sync && capa_eof && srv.config.repl_diskless_sync_delay > 0 {
+        // CASE 3: the child starts from cron, after the delay.
+        serverlog!(Level::Notice, "Delay next BGSAVE for diskless SYNC");
+    } else if !srv.child.active() {
+        start_bgsave_for_replication(srv);
+    } else {
+        serverlog!(
+            Level::Notice,
+            "No BGSAVE in progress, but another BG operation is active. BGSAVE for replication delayed"
+        );
     }
 }
 
@@ -794,7 +796,7 @@ fn setup_full_resync(srv: &mut Server, cid: usize, offset: i64) -> bool {
 /// Redis's startBgsaveForReplication: forks the child for every replica waiting for a
 /// snapshot, to their sockets when diskless and all of them can read `$EOF:`, else to disk.
 fn start_bgsave_for_replication(srv: &mut Server) {
-    if srv.repl.master.child.is_some() {
+    if srv.child.active() {
         return;
     }
     let waiting: Vec<usize> = srv
@@ -839,60 +841,77 @@ fn start_bgsave_for_replication(srv: &mut Server) {
             fds.push(srv.clients[k].conn.raw_fd());
         }
     }
-    let mut opts = crate::persistence::snapshot::save_options(srv);
-    let at = opts
-        .aux
-        .iter()
-        .position(|(k, _)| k == "aof-base")
-        .unwrap_or(opts.aux.len());
-    let rsi = [
-        ("repl-stream-db".to_string(), b"0".to_vec()),
-        ("repl-id".to_string(), srv.repl.replid.as_bytes().to_vec()),
-        ("repl-offset".to_string(), offset.to_string().into_bytes()),
-    ];
-    for (i, kv) in rsi.into_iter().enumerate() {
-        opts.aux.insert(at + i, kv);
-    }
-    let path = crate::persistence::snapshot::dump_path(srv);
-    let timeout_ms = srv.config.repl_timeout.saturating_mul(1000);
-    match fullsync::spawn(
-        &srv.ks,
-        &opts,
-        target,
-        &fds,
-        path,
-        timeout_ms,
-        crate::db::mstime(),
-    ) {
-        Ok(child) => {
-            serverlog!(
-                Level::Notice,
-                "Background RDB transfer started by pid {}",
-                child.pid
-            );
-            srv.repl.master.child = Some(child);
-        }
-        Err(e) => {
-            serverlog!(
-                Level::Warning,
-                "BGSAVE for replication failed: can't fork: {e}. The waiting replicas are disconnected and will retry; check memory limits (vm.overcommit_memory) and the process limit."
-            );
-            for k in waiting {
-                crate::networking::schedule_close(srv, k);
+    let started = match target {
+        Target::Socket => {
+            let mut opts = crate::persistence::snapshot::save_options(srv);
+            let at = opts
+                .aux
+                .iter()
+                .position(|(k, _)| k == "aof-base")
+                .unwrap_or(opts.aux.len());
+            let rsi = [
+                ("repl-stream-db".to_string(), b"0".to_vec()),
+                ("repl-id".to_string(), srv.repl.replid.as_bytes().to_vec()),
+                ("repl-offset".to_string(), offset.to_string().into_bytes()),
+            ];
+            for (i, kv) in rsi.into_iter().enumerate() {
+                if !opts.aux.iter().any(|(k, _)| *k == kv.0) {
+                    opts.aux.insert(at + i, kv);
+                }
             }
+            let timeout_ms = srv.config.repl_timeout.saturating_mul(1000);
+            match fullsync::spawn_socket_child(srv, &opts, &fds, timeout_ms) {
+                Ok(pid) => {
+                    serverlog!(
+                        Level::Notice,
+                        "Background RDB transfer started by pid {pid}"
+                    );
+                    true
+                }
+                Err(e) => {
+                    serverlog!(
+                        Level::Warning,
+                        "BGSAVE for replication failed: can't fork: {e}. Check free memory and vm.overcommit_memory."
+                    );
+                    false
+                }
+            }
+        }
+        Target::Disk => crate::persistence::bgsave::rdb_save_background(srv).is_ok(),
+    };
+    if started {
+        srv.repl.master.child = Some(fullsync::Child {
+            target,
+            start_ms: crate::db::mstime(),
+        });
+    } else {
+        serverlog!(
+            Level::Warning,
+            "BGSAVE for replication failed; the waiting replicas are disconnected and will retry."
+        );
+        for k in waiting {
+            crate::networking::schedule_close(srv, k);
         }
     }
 }
 
-/// Redis's checkChildrenDone for the replication child, then updateSlavesWaitingBgsave.
-pub fn check_child_done(srv: &mut Server) {
-    let Some(child) = srv.repl.master.child.as_ref() else {
-        return;
-    };
-    let Reaped::Done { ok } = fullsync::reap(child) else {
-        return;
-    };
-    let child = srv.repl.master.child.take().expect("checked above");
+/// Whether the running child writes to replicas' sockets: its end is ours to handle, not
+/// BGSAVE's (Redis's RDB_CHILD_TYPE_SOCKET in backgroundSaveDoneHandler).
+pub fn socket_child_running(srv: &Server) -> bool {
+    matches!(&srv.repl.master.child, Some(ch) if ch.target == Target::Socket)
+}
+
+/// An RDB child ended (ours for replication, or any BGSAVE): Redis's
+/// updateSlavesWaitingBgsave. Replicas in WAIT_BGSAVE_END go online (socket target) or get
+/// the dump file (disk target); on failure they are dropped and will retry. Called from the
+/// BGSAVE done-handler.
+pub fn rdb_child_done(srv: &mut Server, ok: bool) {
+    let target = srv
+        .repl
+        .master
+        .child
+        .take()
+        .map_or(Target::Disk, |ch| ch.target);
     let waiting: Vec<usize> = srv
         .repl
         .master
@@ -907,6 +926,9 @@ pub fn check_child_done(srv: &mut Server) {
             })
         })
         .collect();
+    if waiting.is_empty() {
+        return;
+    }
     if !ok {
         serverlog!(
             Level::Warning,
@@ -918,7 +940,7 @@ pub fn check_child_done(srv: &mut Server) {
         return;
     }
     let now = crate::db::mstime();
-    match child.target {
+    match target {
         Target::Socket => {
             serverlog!(
                 Level::Notice,
@@ -940,10 +962,8 @@ pub fn check_child_done(srv: &mut Server) {
             }
         }
         Target::Disk => {
-            serverlog!(Level::Notice, "Background saving terminated with success");
-            srv.rdb.lastsave = now / 1000;
-            srv.rdb.last_bgsave_ok = true;
-            let bytes = match std::fs::read(&child.path) {
+            let path = crate::persistence::snapshot::dump_path(srv);
+            let bytes = match std::fs::read(&path) {
                 Ok(b) => b,
                 Err(e) => {
                     serverlog!(
@@ -974,7 +994,7 @@ pub fn check_child_done(srv: &mut Server) {
 /// Redis's replicationStartPendingFork: starts the snapshot child for waiting replicas once
 /// `repl-diskless-sync-delay` passed since the first arrived, or enough of them wait.
 fn start_pending_fork(srv: &mut Server) {
-    if srv.repl.master.child.is_some() {
+    if srv.child.active() {
         return;
     }
     let now = crate::db::mstime();
@@ -1020,7 +1040,7 @@ pub fn on_free_client(srv: &mut Server, key: usize) {
         srv.repl.master.no_replicas_since_ms = crate::db::mstime();
     }
     // A diskless child left without any replica to feed is pointless.
-    if let Some(child) = srv.repl.master.child.as_ref() {
+    if socket_child_running(srv) {
         let still = srv.repl.master.replicas.iter().any(|&k| {
             srv.clients.get(k).is_some_and(|c| {
                 c.repl
@@ -1028,13 +1048,12 @@ pub fn on_free_client(srv: &mut Server, key: usize) {
                     .is_some_and(|r| r.state == Some(SlaveState::WaitBgsaveEnd))
             })
         });
-        if child.target == Target::Socket && !still {
+        if !still {
             serverlog!(
                 Level::Warning,
                 "Diskless rdb transfer, last replica dropped, killing fork child."
             );
-            fullsync::kill(child);
-            srv.repl.master.child = None;
+            crate::persistence::child::kill_child(srv);
         }
     }
     refresh_good_replicas(srv);
@@ -1072,7 +1091,6 @@ pub fn deny_write_for_min_replicas(srv: &Server) -> bool {
 
 /// Called on every server cron tick: reap the child, start a pending one.
 pub fn tick(srv: &mut Server) {
-    check_child_done(srv);
     start_pending_fork(srv);
 }
 
@@ -1095,21 +1113,17 @@ pub fn cron(srv: &mut Server) {
         srv.repl.master.slave_seldb = seldb;
     }
     // A newline keeps replicas waiting for a snapshot to start from timing out.
+    let socket_child = socket_child_running(srv);
     for &k in &srv.repl.master.replicas {
         if let Some(c) = srv.clients.get_mut(k) {
             let waiting = c
                 .repl
                 .as_ref()
                 .is_some_and(|r| r.state == Some(SlaveState::WaitBgsaveStart));
-            let disk_end = c.repl.as_ref().is_some_and(|r| {
-                r.state == Some(SlaveState::WaitBgsaveEnd)
-                    && srv
-                        .repl
-                        .master
-                        .child
-                        .as_ref()
-                        .is_some_and(|ch| ch.target == Target::Disk)
-            });
+            let disk_end = c
+                .repl
+                .as_ref()
+                .is_some_and(|r| r.state == Some(SlaveState::WaitBgsaveEnd) && !socket_child);
             if waiting || disk_end {
                 let _ = c.conn.writev(&[IoSlice::new(b"\n")]);
             }
