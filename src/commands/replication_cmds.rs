@@ -113,14 +113,9 @@ fn wait(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     crate::replication::master::wait_command(ctx.srv, cid, numreplicas, timeout, can_block);
 }
 
-/// `ROLE`: `master`, offset, replicas; on a replica, the replica side answers.
+/// `ROLE` on a master: `master`, its offset, `[ip, port, acknowledged offset]` per online
+/// replica. (On a replica the replica side answers first, in the ROLE handler.)
 pub fn role(ctx: &mut Ctx<'_>) {
-    let cid = ctx.cid;
-    let srv = &mut *ctx.srv;
-    let mut c = srv.clients.remove(cid);
-    if !crate::replication::replica::role(srv, &mut c) {
-        crate::replication::master::role(srv, &mut c);
-    }
-    let key = srv.clients.insert(c);
-    debug_assert_eq!(key, cid);
+    let (offset, replicas) = crate::replication::master::role_fields(ctx.srv);
+    crate::replication::master::write_role(ctx.client(), offset, &replicas);
 }

@@ -6,7 +6,7 @@
 //! Owns: what the socket child does. It must never touch a replica's state: the master side
 //! decides what a finished child means for its replicas (`master::rdb_child_done`).
 
-use std::io;
+use std::io::{self, Write};
 use std::os::fd::RawFd;
 
 use crate::db::Keyspace;
@@ -43,33 +43,78 @@ pub fn spawn_socket_child(
     use crate::persistence::child::{self, ChildType, Forked};
     match child::fork(srv, ChildType::Rdb)? {
         Forked::Child(_reporter) => {
-            let ok = child_write_sockets(&srv.ks, opts, fds, send_timeout_ms);
+            let delay = srv.config.rdb_key_save_delay;
+            let ok = child_write_sockets(&srv.ks, opts, fds, send_timeout_ms, delay);
             child::exit_from_child(if ok { 0 } else { 1 });
         }
         Forked::Parent(pid) => Ok(pid),
     }
 }
 
-/// In the child: the RDB once in memory, then `$EOF:<mark>\r\n<rdb><mark>` to each replica.
-/// Succeeds if at least one replica got everything.
-fn child_write_sockets(ks: &Keyspace, opts: &SaveOptions, fds: &[RawFd], timeout_ms: i64) -> bool {
-    let Ok((rdb, _)) = crate::persistence::rdb::save_to(ks, Vec::new(), opts) else {
-        return false;
-    };
+/// In the child: `$EOF:<mark>\r\n`, the RDB streamed as it is produced (so a slow child,
+/// e.g. `rdb-key-save-delay`, shows as a transfer in progress), then the mark, to every
+/// replica at once. Succeeds if at least one replica got everything.
+fn child_write_sockets(
+    ks: &Keyspace,
+    opts: &SaveOptions,
+    fds: &[RawFd],
+    timeout_ms: i64,
+    key_save_delay: i64,
+) -> bool {
     let mark = crate::server::random_hex40();
     let mark = &mark.as_bytes()[..EOF_MARK_LEN];
+    let mut out = FanOut {
+        fds: fds.iter().map(|&fd| (fd, true)).collect(),
+        timeout_ms,
+    };
     let mut head = Vec::with_capacity(EOF_MARK_LEN + 7);
     head.extend_from_slice(b"$EOF:");
     head.extend_from_slice(mark);
     head.extend_from_slice(b"\r\n");
-    let mut any = false;
-    for &fd in fds {
-        let sent = write_all_polling(fd, &head, timeout_ms)
-            && write_all_polling(fd, &rdb, timeout_ms)
-            && write_all_polling(fd, mark, timeout_ms);
-        any |= sent;
+    if out.write_all(&head).is_err() {
+        return false;
     }
-    any
+    let w = std::io::BufWriter::with_capacity(16 * 1024, out);
+    let after_key = |_: u64| {
+        if key_save_delay != 0 {
+            crate::persistence::snapshot::debug_delay(key_save_delay);
+        }
+    };
+    let Ok((w, _)) = crate::persistence::rdb::save_to_with(ks, w, opts, after_key) else {
+        return false;
+    };
+    let Ok(mut out) = w.into_inner() else {
+        return false;
+    };
+    out.write_all(mark).is_ok()
+}
+
+/// Writes every buffer to each replica socket still working; fails only when none is.
+struct FanOut {
+    fds: Vec<(RawFd, bool)>,
+    timeout_ms: i64,
+}
+
+impl Write for FanOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for (fd, ok) in &mut self.fds {
+            if *ok {
+                *ok = write_all_polling(*fd, buf, self.timeout_ms);
+            }
+        }
+        if self.fds.iter().any(|&(_, ok)| ok) {
+            Ok(buf.len())
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "every replica socket failed",
+            ))
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Writes all of `buf` to a non-blocking socket, waiting with poll() when it is full. The

@@ -1312,8 +1312,8 @@ pub fn before_sleep(srv: &mut Server) {
 
 // -- ROLE and INFO -----------------------------------------------------------------------
 
-/// ROLE on a master: `master`, the offset, and `[ip, port, ack offset]` per online replica.
-pub fn role(srv: &Server, c: &mut crate::client::Client) {
+/// ROLE on a master: the offset, and `(ip, port, ack offset)` per online replica.
+pub fn role_fields(srv: &Server) -> (i64, Vec<(String, u16, i64)>) {
     let online: Vec<(String, u16, i64)> = srv
         .repl
         .master
@@ -1331,9 +1331,14 @@ pub fn role(srv: &Server, c: &mut crate::client::Client) {
             })
         })
         .collect();
+    (srv.repl.master_repl_offset, online)
+}
+
+/// Writes ROLE's master reply: `master`, offset, `[[ip, port, offset] ...]`.
+pub fn write_role(c: &mut crate::client::Client, offset: i64, online: &[(String, u16, i64)]) {
     c.add_array_len(3);
     c.add_bulk(b"master");
-    c.add_int(srv.repl.master_repl_offset);
+    c.add_int(offset);
     c.add_array_len(online.len());
     for (ip, port, off) in online {
         c.add_array_len(3);
