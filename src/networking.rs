@@ -500,7 +500,13 @@ pub fn check_output_buffer_limits(srv: &mut Server, key: usize) {
             CLIENT_TYPE_NORMAL
         };
         let lim = srv.config.client_output_buffer_limit[class];
-        let hard = lim.hard_limit_bytes > 0 && used as u64 >= lim.hard_limit_bytes;
+        let mut hard_limit = lim.hard_limit_bytes;
+        // A replica may always hold a backlog's worth (Redis's checkClientOutputBufferLimits).
+        let backlog = srv.config.repl_backlog_size.max(0) as u64;
+        if class == CLIENT_TYPE_REPLICA && hard_limit > 0 && hard_limit < backlog {
+            hard_limit = backlog;
+        }
+        let hard = hard_limit > 0 && used as u64 >= hard_limit;
         let mut soft = lim.soft_limit_bytes > 0 && used as u64 >= lim.soft_limit_bytes;
         let now_s = srv.ks.now_ms / 1000;
         if soft {
