@@ -530,10 +530,8 @@ pub fn replconf(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'_>) 
                 r.ack_off = off;
             }
             r.ack_time_ms = now;
-            if srv.child.active() {
-                crate::persistence::child::check_children_done(srv);
-            }
-            process_waiters(srv);
+            // WAITing clients are answered before the next sleep (never from inside this
+            // command: resuming them here would nest their commands in ours).
             return;
         } else if argv.is(j, "getack") {
             // Answered by the replica side, when we are a replica (it sends ACK itself).
