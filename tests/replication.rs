@@ -206,6 +206,11 @@ fn master_backlog_overrun_during_a_cut_forces_a_full_resync() {
     for i in 0..400 {
         m.cmd(&["SET", &format!("k{i}"), &"v".repeat(100)]);
     }
+    // The master says, before the replica is back, that it will need a full resync.
+    master.wait_for_log(
+        "will need a full resync when it returns",
+        Duration::from_secs(5),
+    );
     proxy.heal();
     wait_for(SYNC_TIMEOUT, "a second full sync", || {
         info(&mut m, "stats", "sync_full") == "2"

@@ -43,6 +43,10 @@ pub fn spawn_socket_child(
     use crate::persistence::child::{self, ChildType, Forked};
     match child::fork(srv, ChildType::Rdb)? {
         Forked::Child(_reporter) => {
+            // SAFETY: prctl with plain integer arguments; asks the kernel to send SIGUSR1
+            // (whose child handler exits) if the parent dies, so a killed master leaves no
+            // orphan writing to its replicas.
+            unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGUSR1) };
             let delay = srv.config.rdb_key_save_delay;
             let ok = child_write_sockets(&srv.ks, opts, fds, send_timeout_ms, delay);
             child::exit_from_child(if ok { 0 } else { 1 });

@@ -142,6 +142,10 @@ pub struct MasterSide {
     waiters: Vec<Waiter>,
     /// Send REPLCONF GETACK before the next sleep (a WAIT blocked).
     get_ack: bool,
+    /// Replicas whose link dropped: (name, acknowledged offset, unix ms lost), watched until
+    /// the backlog no longer covers them (then a warning says they need a full resync) or
+    /// they come back.
+    lost: Vec<(String, i64, i64)>,
 }
 
 impl Default for MasterSide {
@@ -158,6 +162,7 @@ impl Default for MasterSide {
             scratch: Vec::new(),
             waiters: Vec::new(),
             get_ack: false,
+            lost: Vec::new(),
         }
     }
 }
@@ -581,6 +586,7 @@ pub fn sync_command(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'
     replica_state(srv, cid);
     let name = replica_name(&srv.clients[cid]);
     serverlog!(Level::Notice, "Replica {name} asks for synchronization");
+    srv.repl.master.lost.retain(|(n, _, _)| *n != name);
     if argv.is(0, "psync") {
         let Some(offset) = crate::util::numeric::parse_i64(argv.get(2)) else {
             serverlog!(
@@ -924,6 +930,14 @@ pub fn rdb_child_done(srv: &mut Server, ok: bool) {
             })
         })
         .collect();
+    if target == Target::Socket && !waiting.is_empty() {
+        // Redis logs this when its pipe from the child runs dry; ours ends with the child.
+        serverlog!(
+            Level::Warning,
+            "Diskless rdb transfer, done reading from pipe, {} replicas still up.",
+            waiting.len()
+        );
+    }
     if waiting.is_empty() {
         return;
     }
@@ -1028,11 +1042,19 @@ pub fn on_free_client(srv: &mut Server, key: usize) {
     };
     srv.repl.master.replicas.remove(pos);
     if let Some(c) = srv.clients.get(key) {
-        serverlog!(
-            Level::Notice,
-            "Connection with replica {} lost.",
-            replica_name(c)
-        );
+        let name = replica_name(c);
+        serverlog!(Level::Notice, "Connection with replica {name} lost.");
+        if let Some(r) = c.repl.as_ref() {
+            if r.state == Some(SlaveState::Online) && !r.pre_psync {
+                let lost = &mut srv.repl.master.lost;
+                lost.retain(|(n, _, _)| *n != name);
+                lost.push((
+                    name,
+                    r.ack_off.max(r.psync_initial_offset),
+                    crate::db::mstime(),
+                ));
+            }
+        }
     }
     if srv.repl.master.replicas.is_empty() {
         srv.repl.master.no_replicas_since_ms = crate::db::mstime();
@@ -1173,7 +1195,33 @@ pub fn cron(srv: &mut Server) {
     }
     let off = srv.repl.master_repl_offset.max(0) as u64;
     srv.repl.master.stream_rate.track(off, now);
+    warn_uncovered_lost_replicas(srv, now);
     refresh_good_replicas(srv);
+}
+
+/// A replica whose link is down for longer than the backlog covers can no longer continue
+/// partially: say so once, with the remedy, instead of leaving an unexplained full sync for
+/// when it returns.
+fn warn_uncovered_lost_replicas(srv: &mut Server, now: i64) {
+    let first = srv.repl.master.backlog.as_ref().map(|b| b.first_offset());
+    let size = srv.config.repl_backlog_size;
+    let rate = srv.repl.master.stream_rate.value();
+    let lost = std::mem::take(&mut srv.repl.master.lost);
+    for (name, ack, since) in lost {
+        match first {
+            Some(first) if ack + 1 < first => {
+                serverlog!(
+                    Level::Warning,
+                    "Replica {name} has been disconnected for {} seconds, longer than the backlog covers ({size} bytes at {} bytes/sec): {} bytes it needs were overwritten, so it will need a full resync when it returns. Raise repl-backlog-size to absorb link cuts this long.",
+                    (now - since) / 1000,
+                    rate as u64,
+                    first - ack - 1
+                );
+            }
+            Some(_) => srv.repl.master.lost.push((name, ack, since)),
+            None => {}
+        }
+    }
 }
 
 /// CONFIG SET repl-backlog-size (Redis's resizeReplicationBacklog).
