@@ -80,8 +80,12 @@ fn real_replica_of(port: u16) -> TestServer {
 #[track_caller]
 fn assert_converged(master: &TestServer, replica: &TestServer) {
     replica.wait_for_sync(SYNC_TIMEOUT);
+    let mut m = master.client();
+    wait_for(SYNC_TIMEOUT, "the master to see its replica online", || {
+        info(&mut m, "replication", "slave0").contains("state=online")
+    });
     wait_for_ofs_sync(master, replica, SYNC_TIMEOUT);
-    let (mut m, mut r) = (master.client(), replica.client());
+    let mut r = replica.client();
     assert_eq!(digest(&mut m), digest(&mut r), "datasets differ");
 }
 
