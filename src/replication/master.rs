@@ -204,6 +204,17 @@ pub fn feed(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
     srv.repl.master.scratch = buf;
 }
 
+/// DEBUG REPLICATE: appends a command to the stream without executing it and without a
+/// SELECT (Redis feeds it with dictid = slaveseldb).
+pub fn feed_unselected(srv: &mut Server, argv: &[&[u8]]) {
+    if srv.repl.master.backlog.is_none() || srv.repl.replica.is_replica() {
+        return;
+    }
+    let mut buf = Vec::new();
+    encode_command(&mut buf, argv);
+    append_stream(srv, &buf);
+}
+
 /// Appends bytes of our master's stream verbatim (a replica passing its master's stream on to
 /// its own replicas: chained replication, Redis's replicationFeedStreamFromMasterStream).
 pub fn feed_raw(srv: &mut Server, bytes: &[u8]) {
