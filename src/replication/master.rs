@@ -218,12 +218,18 @@ pub fn feed_unselected(srv: &mut Server, argv: &[&[u8]]) {
 /// Appends bytes of our master's stream verbatim (a replica passing its master's stream on to
 /// its own replicas: chained replication, Redis's replicationFeedStreamFromMasterStream).
 pub fn feed_raw(srv: &mut Server, bytes: &[u8]) {
-    if srv.repl.master.backlog.is_none() {
-        // The offset still advances: it is the replica's processed offset.
-        srv.repl.master_repl_offset += bytes.len() as i64;
-        return;
-    }
+    // A replica always keeps a backlog of its master's stream (Redis creates it when the
+    // sync completes), so it can serve PSYNC to sub-replicas and after a promotion.
+    ensure_backlog(srv);
     append_stream(srv, bytes);
+}
+
+/// Creates the backlog if there is none, keeping the replication ids (the replica side
+/// calls this when a sync with its master completes, as Redis's readSyncBulkPayload does).
+pub fn ensure_backlog(srv: &mut Server) {
+    if srv.repl.master.backlog.is_none() {
+        create_backlog(srv);
+    }
 }
 
 /// Adds `data` to the ring and advances `master_repl_offset`; replicas about to lose unsent
@@ -629,7 +635,10 @@ pub fn sync_command(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'
     }
     srv.repl.master.replicas.push(cid);
     srv.repl.master.no_replicas_since_ms = 0;
-    if srv.repl.master.replicas.len() == 1 && srv.repl.master.backlog.is_none() {
+    if srv.repl.replica.is_replica() {
+        // A replica's ids are its master's: never a new history here.
+        ensure_backlog(srv);
+    } else if srv.repl.master.replicas.len() == 1 && srv.repl.master.backlog.is_none() {
         srv.repl.change_replication_id();
         srv.repl.clear_replication_id2();
         create_backlog(srv);
