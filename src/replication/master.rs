@@ -1244,6 +1244,37 @@ fn warn_uncovered_lost_replicas(srv: &mut Server, now: i64) {
     }
 }
 
+/// The stream's db to record in a saved RDB with our replid and offset, when we are a master
+/// with a backlog (Redis's rdbPopulateSaveInfo, master part); None otherwise.
+pub fn rdb_stream_db(srv: &Server) -> Option<usize> {
+    if srv.repl.replica.is_replica() || srv.repl.master.backlog.is_none() {
+        return None;
+    }
+    Some(srv.repl.master.slave_seldb.max(0) as usize)
+}
+
+/// Start-up on a master whose RDB carries repl-id / repl-offset (Redis's loadDataFromDisk,
+/// master part): that history stays valid as `replid2` up to its offset + 1, the offset is
+/// rebased on it and a backlog starts there, so replicas of the previous run continue with
+/// a partial resync.
+pub fn restore_from_rdb(srv: &mut Server, l: &crate::persistence::rdb::Loaded) {
+    if srv.config.replicaof.is_some() {
+        return;
+    }
+    let (Some(id), Some(off), Some(db)) = (&l.repl_id, l.repl_offset, l.repl_stream_db) else {
+        return;
+    };
+    if id.len() != 40 || off == -1 || db == -1 {
+        return;
+    }
+    srv.repl.replid2 = String::from_utf8_lossy(id).into_owned();
+    srv.repl.second_replid_offset = off + 1;
+    srv.repl.master_repl_offset += off;
+    srv.repl.master.backlog = None;
+    create_backlog(srv);
+    srv.repl.master.no_replicas_since_ms = crate::db::mstime();
+}
+
 /// CONFIG SET repl-backlog-size (Redis's resizeReplicationBacklog).
 pub fn resize_backlog(srv: &mut Server) {
     let size = srv.config.repl_backlog_size.max(1) as usize;
