@@ -264,3 +264,36 @@ fn master_min_replicas_to_write() {
     assert_eq!(m.cmd(&["SET", "a", "1"]), "OK");
     assert_eq!(m.cmd(&["GET", "a"]), "1");
 }
+
+#[test]
+fn master_restart_from_its_rdb_lets_replicas_continue_partially() {
+    need_redis!();
+    let mut master = rudis_master(&["--save", "3600 1"]);
+    let mut m = master.client();
+    fill(&mut m, "a");
+    let replica = real_replica_of(master.port());
+    assert_converged(&master, &replica);
+    let replid = info(&mut m, "replication", "master_replid");
+    let offset: i64 = info(&mut m, "replication", "master_repl_offset")
+        .parse()
+        .expect("an offset");
+    drop(m);
+    // SIGTERM: the dump is saved with repl-id and repl-offset.
+    master.restart();
+    let mut m = master.client();
+    assert_eq!(info(&mut m, "replication", "master_replid2"), replid);
+    assert_eq!(
+        info(&mut m, "replication", "second_repl_offset"),
+        (offset + 1).to_string()
+    );
+    assert_eq!(
+        info(&mut m, "replication", "master_repl_offset"),
+        offset.to_string()
+    );
+    wait_for(SYNC_TIMEOUT, "the replica continues partially", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    assert_eq!(info(&mut m, "stats", "sync_full"), "0");
+    fill(&mut m, "b");
+    assert_converged(&master, &replica);
+}
