@@ -148,6 +148,8 @@ pub struct Server {
     pub also_propagate: crate::commands::AlsoPropagate,
     /// Eviction under maxmemory: its candidate pool and state.
     pub evict: crate::evict::Evictor,
+    /// The append-only file (Redis's server.aof_*).
+    pub aof: crate::persistence::aof::AofState,
     /// Replication: ids, offsets, the master side and the replica side.
     pub repl: crate::replication::ReplState,
     /// MIGRATE's cached connections (Redis's server.migrate_cached_sockets).
@@ -208,6 +210,7 @@ impl Server {
             errors_seen: 0,
             also_propagate: Default::default(),
             evict: Default::default(),
+            aof: Default::default(),
             repl: crate::replication::ReplState::new(&replid),
             migrate_cache: Default::default(),
             stat_dump_payload_sanitizations: 0,
@@ -301,6 +304,9 @@ impl Server {
         // evictionTimeProc, a 0 ms timer).
         crate::evict::eviction_continues(self);
         crate::replication::master::before_sleep(self);
+        // Before any reply goes out: with appendfsync always a write is acknowledged only
+        // once it is on disk (Redis's beforeSleep → flushAppendOnlyFile).
+        crate::persistence::aof::flush(self, false);
         crate::networking::handle_pending_writes(self);
         crate::networking::free_clients_to_close(self);
     }
@@ -359,6 +365,7 @@ impl Server {
         crate::commands::keys::migrate::close_timed_out(self);
         self.propagate_expired();
         crate::persistence::bgsave::cron(self);
+        crate::persistence::aof::cron(self);
         crate::replication::cron(self);
         // After the replication cron, as Redis: a replica waiting for a full sync gets the
         // first BGSAVE that can start.
@@ -511,6 +518,17 @@ impl Server {
             if let Some(pid) = self.child.pid {
                 bgsave::remove_temp_file(pid);
             }
+        }
+        if self.child.kind == ChildType::Aof {
+            serverlog!(
+                Level::Warning,
+                "There is a child rewriting the AOF. Killing it!"
+            );
+            crate::persistence::aof::rewrite::kill_child(self);
+        }
+        if self.aof.file.is_some() {
+            serverlog!(Level::Notice, "Calling fsync() on the AOF file.");
+            crate::persistence::aof::flush_on_shutdown(self);
         }
         if (!self.config.save_params.is_empty() && !nosave) || save {
             serverlog!(

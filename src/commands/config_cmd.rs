@@ -178,6 +178,22 @@ pub fn apply_changes(srv: &mut Server, changed: &[Changed]) -> Result<(), (&'sta
                 }
                 srv.maxclients = wanted;
             }
+            Changed::Appendonly => {
+                use crate::persistence::aof::{rewrite, Status};
+                if srv.config.appendonly && srv.aof.status == Status::Off {
+                    rewrite::start_append_only(srv).map_err(|_| {
+                        (
+                            "appendonly",
+                            "Unable to turn on AOF. Check server logs.".to_string(),
+                        )
+                    })?;
+                } else if !srv.config.appendonly && srv.aof.status != Status::Off {
+                    rewrite::stop_append_only(srv);
+                }
+            }
+            Changed::AofDisableAutoGc if !srv.config.aof_disable_auto_gc => {
+                crate::persistence::aof::rewrite::delete_history_files(srv);
+            }
             // hz is read by the loop each tick; dir was changed by `set`.
             // Persistence, replication and memory directives take effect
             // through the subsystems that read them when those land.

@@ -642,7 +642,7 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         && !srv.clients[cid].has_flag(cf::MASTER)
     {
         if let Some(msg) = crate::persistence::bgsave::write_commands_denied_by_disk_error(srv) {
-            reject(srv, cid, Some(id), argv, msg);
+            reject(srv, cid, Some(id), argv, &msg);
             return None;
         }
     }
@@ -774,6 +774,7 @@ pub fn propagate_deletion(srv: &mut Server, db: usize, cmd: &[u8], key: &[u8]) {
 /// Redis's propagateNow: the replication and AOF issues feed the backlog,
 /// the replicas and the AOF buffer here.
 fn propagate_now(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
+    crate::persistence::aof::feed(srv, db, argv);
     crate::replication::feed(srv, db, argv);
 }
 

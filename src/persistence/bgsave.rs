@@ -160,11 +160,21 @@ pub fn remove_temp_file(pid: libc::pid_t) {
 /// Redis's writeCommandsDeniedByDiskError, RDB case: with `stop-writes-on-bgsave-error`, save
 /// points configured and the last background save failed, writes are refused with
 /// [`MISCONF_ERR`]. (The AOF issue adds its own write errors here.)
-pub fn write_commands_denied_by_disk_error(srv: &Server) -> Option<&'static str> {
-    (srv.config.stop_writes_on_bgsave_error
+pub fn write_commands_denied_by_disk_error(srv: &Server) -> Option<String> {
+    if srv.config.stop_writes_on_bgsave_error
         && !srv.config.save_params.is_empty()
-        && !srv.rdb.last_bgsave_ok)
-        .then_some(MISCONF_ERR)
+        && !srv.rdb.last_bgsave_ok
+    {
+        return Some(MISCONF_ERR.to_string());
+    }
+    // Redis's DISK_ERROR_TYPE_AOF: the last write to the AOF failed.
+    if srv.aof.status != crate::persistence::aof::Status::Off && !srv.aof.last_write_ok {
+        return Some(format!(
+            "MISCONF Errors writing to the AOF file: {}",
+            srv.aof.last_write_error
+        ));
+    }
+    None
 }
 
 /// The persistence part of serverCron: reap a finished child (and read its reports once a

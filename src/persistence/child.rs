@@ -392,6 +392,24 @@ pub fn kill_child(srv: &Server) {
     }
 }
 
+/// Stops the child with SIGUSR1 and waits for it to exit (Redis's killAppendOnlyChild and
+/// killRDBChild(1)): a blocking wait, acceptable because a killed child exits at once.
+pub fn kill_and_wait(srv: &Server) {
+    let Some(pid) = srv.child.pid else {
+        return;
+    };
+    let mut status: libc::c_int = 0;
+    // SAFETY: kill and waitpid take plain integers and a status we own; `pid` is our own
+    // unreaped child, so it cannot name another process.
+    unsafe {
+        if libc::kill(pid, libc::SIGUSR1) != -1 {
+            while libc::waitpid(pid, &mut status, 0) == -1
+                && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
+            {}
+        }
+    }
+}
+
 /// Drains the child's reports (Redis's receiveChildInfo).
 pub fn receive_child_info(srv: &mut Server) {
     while let Some(info) = srv.child.read_one() {
@@ -459,8 +477,8 @@ pub fn check_children_done(srv: &mut Server) {
     }
     match srv.child.kind {
         ChildType::Rdb => super::bgsave::background_save_done_handler(srv, exitcode, bysignal),
-        // The AOF issue hooks its rewrite done-handler here.
-        ChildType::Aof | ChildType::None => {}
+        ChildType::Aof => super::aof::rewrite::done_handler(srv, exitcode, bysignal),
+        ChildType::None => {}
     }
     if bysignal == 0 && exitcode == 0 {
         receive_child_info(srv);

@@ -23,6 +23,7 @@
 //! BGSAVE child renames its own file; the parent only learns the outcome, and removes the
 //! temp file of a child that was killed.
 
+pub mod aof;
 pub mod bgsave;
 pub mod child;
 pub mod rdb;

@@ -1206,7 +1206,8 @@ pub fn cron(srv: &mut Server) {
         srv.repl.change_replication_id();
         srv.repl.clear_replication_id2();
         srv.repl.master.backlog = None;
-        srv.also_propagate.enabled = false;
+        // Commands are still gathered while the AOF consumes them.
+        srv.also_propagate.enabled = srv.aof.status != crate::persistence::aof::Status::Off;
         serverlog!(
             Level::Notice,
             "Replication backlog freed after {} seconds without connected replicas.",

@@ -259,8 +259,14 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             let (merge, noflush, nosave) = (has("merge"), has("noflush"), has("nosave"));
             super::save::debug_reload(ctx, merge, noflush, nosave);
         }
-        ("loadaof", _) => {
-            ctx.err("ERR DEBUG LOADAOF needs AOF persistence, which this server does not have yet")
+        ("loadaof", 2) => {
+            // Redis's DEBUG LOADAOF: write what is buffered, drop the data, load the AOF
+            // again; a load that fails stops the server, as in Redis.
+            if crate::persistence::aof::load::reload(ctx.srv).is_err() {
+                std::process::exit(1);
+            }
+            serverlog!(Level::Warning, "Append Only File loaded by DEBUG LOADAOF");
+            ctx.ok();
         }
         ("drop-cluster-packet-filter", 3) => {
             if crate::db::object::parse_canonical_i64(argv.get(2)).is_none() {

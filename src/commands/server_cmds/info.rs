@@ -224,7 +224,7 @@ pub fn mem_overhead(srv: &mut Server) -> MemOverhead {
         clients_normal,
         clients_replicas,
         repl_backlog: 0,
-        aof_buffer: 0,
+        aof_buffer: srv.aof.buf.capacity() as u64,
         dbs,
         total_keys,
         overhead_total: total,
@@ -483,13 +483,13 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              rdb_last_load_keys_loaded:{}\r\n\
              aof_enabled:{}\r\n\
              aof_rewrite_in_progress:{}\r\n\
-             aof_rewrite_scheduled:0\r\n\
-             aof_last_rewrite_time_sec:-1\r\n\
-             aof_current_rewrite_time_sec:-1\r\n\
-             aof_last_bgrewrite_status:ok\r\n\
-             aof_rewrites:0\r\n\
-             aof_rewrites_consecutive_failures:0\r\n\
-             aof_last_write_status:ok\r\n\
+             aof_rewrite_scheduled:{}\r\n\
+             aof_last_rewrite_time_sec:{}\r\n\
+             aof_current_rewrite_time_sec:{}\r\n\
+             aof_last_bgrewrite_status:{}\r\n\
+             aof_rewrites:{}\r\n\
+             aof_rewrites_consecutive_failures:{}\r\n\
+             aof_last_write_status:{}\r\n\
              aof_last_cow_size:{}\r\n\
              module_fork_in_progress:0\r\n\
              module_fork_last_cow_size:0\r\n",
@@ -512,10 +512,42 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             child.rdb_cow_bytes,
             rdb.last_load_keys_expired,
             rdb.last_load_keys_loaded,
-            u8::from(cfg::appendonly(srv)),
+            u8::from(srv.aof.status != crate::persistence::aof::Status::Off),
             u8::from(child.kind == ChildType::Aof),
+            u8::from(srv.aof.rewrite.scheduled),
+            srv.aof.rewrite.time_last.unwrap_or(-1),
+            match (child.kind, srv.aof.rewrite.time_start) {
+                (ChildType::Aof, Some(start)) => now_secs - start,
+                _ => -1,
+            },
+            if srv.aof.rewrite.last_failed {
+                "err"
+            } else {
+                "ok"
+            },
+            srv.aof.rewrite.rewrites,
+            srv.aof.rewrite.consecutive_failures,
+            if srv.aof.last_write_ok { "ok" } else { "err" },
             child.aof_cow_bytes,
         );
+        if cfg::appendonly(srv) {
+            let a = &srv.aof;
+            let _ = write!(
+                out,
+                "aof_current_size:{}\r\n\
+                 aof_base_size:{}\r\n\
+                 aof_pending_rewrite:{}\r\n\
+                 aof_buffer_length:{}\r\n\
+                 aof_pending_bio_fsync:{}\r\n\
+                 aof_delayed_fsync:{}\r\n",
+                a.current_size,
+                a.base_size,
+                u8::from(a.rewrite.scheduled),
+                a.buf.len(),
+                u8::from(a.fsyncer.in_progress()),
+                a.delayed_fsync,
+            );
+        }
     }
 
     if sections.wants("stats") {

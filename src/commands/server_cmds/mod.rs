@@ -56,6 +56,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     misc::LASTSAVE,
     save::SAVE,
     save::BGSAVE,
+    save::BGREWRITEAOF,
     misc::SHUTDOWN,
     misc::FUNCTION,
     misc::MEMORY,

@@ -33,6 +33,26 @@ pub const BGSAVE: CommandSpec = cmd(
     &[],
 );
 
+pub const BGREWRITEAOF: CommandSpec = cmd(
+    "bgrewriteaof",
+    bgrewriteaof,
+    1,
+    ADMIN | NOSCRIPT,
+    "Asynchronously rewrite the append-only file to disk",
+    "1.0.0",
+    "",
+    &[],
+);
+
+/// `BGREWRITEAOF`: forks a child that writes a new AOF base; `+Background append only file
+/// rewriting started`, or `scheduled` while another child runs or inside MULTI.
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
+    match crate::persistence::aof::rewrite::bgrewriteaof(ctx.srv) {
+        Ok(msg) => ctx.status(msg),
+        Err(e) => ctx.err(e),
+    }
+}
+
 /// `SAVE`: writes the dump in the foreground; `+OK`, or `-ERR` (the log says why). Refused
 /// while a BGSAVE runs: the two would race for the same file.
 fn save(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
