@@ -160,6 +160,8 @@ pub struct Client {
     pub obuf_soft_limit_reached_time: i64,
     /// Protocol error to report once the reply is flushed.
     pub protocol_error: bool,
+    /// Replica state once it spoke REPLCONF / SYNC / PSYNC (the master side's).
+    pub repl: Option<Box<crate::replication::master::ReplicaClient>>,
 }
 
 impl Client {
@@ -196,6 +198,7 @@ impl Client {
             watched_keys: Vec::new(),
             obuf_soft_limit_reached_time: 0,
             protocol_error: false,
+            repl: None,
         }
     }
 

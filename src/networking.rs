@@ -500,7 +500,13 @@ pub fn check_output_buffer_limits(srv: &mut Server, key: usize) {
             CLIENT_TYPE_NORMAL
         };
         let lim = srv.config.client_output_buffer_limit[class];
-        let hard = lim.hard_limit_bytes > 0 && used as u64 >= lim.hard_limit_bytes;
+        let mut hard_limit = lim.hard_limit_bytes;
+        // A replica may always hold a backlog's worth (Redis's checkClientOutputBufferLimits).
+        let backlog = srv.config.repl_backlog_size.max(0) as u64;
+        if class == CLIENT_TYPE_REPLICA && hard_limit > 0 && hard_limit < backlog {
+            hard_limit = backlog;
+        }
+        let hard = hard_limit > 0 && used as u64 >= hard_limit;
         let mut soft = lim.soft_limit_bytes > 0 && used as u64 >= lim.soft_limit_bytes;
         let now_s = srv.ks.now_ms / 1000;
         if soft {
@@ -538,6 +544,10 @@ pub fn schedule_close(srv: &mut Server, key: usize) {
 
 /// Writes what a client is owed; closes it after the reply when asked.
 pub fn write_to_client(srv: &mut Server, key: usize) {
+    if crate::replication::master::is_streaming_replica(&srv.clients[key]) {
+        crate::replication::master::write_to_replica(srv, key);
+        return;
+    }
     let c = &mut srv.clients[key];
     if c.has_flag(cf::CLOSE_ASAP) {
         return;
@@ -590,6 +600,7 @@ pub fn free_client(srv: &mut Server, key: usize) {
     crate::multi::free_client_multi_state(srv, key);
     crate::pubsub::unsubscribe_everything(srv, key);
     crate::blocked::on_free_client(srv, key);
+    crate::replication::master::on_free_client(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());
     c.conn.shutdown();

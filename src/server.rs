@@ -303,6 +303,7 @@ impl Server {
         // A pass of eviction that ran out of time goes on (Redis's
         // evictionTimeProc, a 0 ms timer).
         crate::evict::eviction_continues(self);
+        crate::replication::master::before_sleep(self);
         // Before any reply goes out: with appendfsync always a write is acknowledged only
         // once it is on disk (Redis's beforeSleep → flushAppendOnlyFile).
         crate::persistence::aof::flush(self, false);
@@ -384,6 +385,17 @@ impl Server {
     /// AOF issues turn each key into a propagated DEL here.
     pub fn propagate_expired(&mut self) {
         self.drain_key_events();
+        if self.ks.expired.is_empty() {
+            return;
+        }
+        let expired = std::mem::take(&mut self.ks.expired);
+        // Only a master propagates expiries (a replica waits for its master's DEL).
+        if self.also_propagate.enabled && !self.repl.replica.is_replica() {
+            for (db, key) in &expired {
+                crate::commands::propagate_deletion(self, *db, b"DEL", key);
+            }
+        }
+        self.ks.expired = expired;
         self.ks.expired.clear();
     }
 
@@ -461,6 +473,9 @@ impl Server {
         self.stat_numcommands = 0;
         self.stat_numconnections = 0;
         self.stat_rejected_conn = 0;
+        self.repl.stat_sync_full = 0;
+        self.repl.stat_sync_partial_ok = 0;
+        self.repl.stat_sync_partial_err = 0;
         self.stat_net_input_bytes = 0;
         self.stat_net_output_bytes = 0;
         self.stat_total_error_replies = 0;

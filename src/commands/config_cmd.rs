@@ -160,6 +160,8 @@ pub fn apply_changes(srv: &mut Server, changed: &[Changed]) -> Result<(), (&'sta
             }
             Changed::Loglevel => crate::log::set_level(srv.config.loglevel.into()),
             Changed::Maxmemory => crate::evict::maxmemory_changed(srv),
+            Changed::ReplBacklogSize => crate::replication::master::resize_backlog(srv),
+            Changed::MinReplicas => crate::replication::master::refresh_good_replicas(srv),
             Changed::JemallocBgThread => {
                 crate::alloc::set_jemalloc_bg_thread(srv.config.jemalloc_bg_thread);
             }

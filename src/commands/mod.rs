@@ -32,6 +32,7 @@ pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
+pub mod replication_cmds;
 pub mod server_cmds;
 pub mod sets;
 pub mod sort;
@@ -186,6 +187,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     server_cmds::COMMANDS,
     zsets::COMMANDS,
+    replication_cmds::COMMANDS,
 ];
 
 impl CommandTable {
@@ -644,11 +646,11 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             return None;
         }
     }
-    // min-replicas-to-write: rudis has no replicas yet, so no replica is
-    // ever "good" and writes are refused whenever the option is on.
+    // min-replicas-to-write: writes need enough replicas that acknowledged within
+    // min-replicas-max-lag (our master's stream is always obeyed).
     if cmd_flags & flags::WRITE != 0
-        && srv.config.min_replicas_to_write > 0
-        && srv.config.min_replicas_max_lag > 0
+        && !srv.clients[cid].has_flag(cf::MASTER)
+        && crate::replication::master::deny_write_for_min_replicas(srv)
     {
         reject(
             srv,
@@ -698,7 +700,11 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
 /// client): what `srv.propagation` holds goes to AOF and replicas. The replication and AOF
 /// issues fill this in; until then the request is dropped.
 pub fn propagate_pending(srv: &mut Server) {
-    srv.propagation = PropagationRequest::default();
+    let req = std::mem::take(&mut srv.propagation);
+    if srv.also_propagate.enabled {
+        srv.also_propagate.ops.extend(req.also);
+        propagate_pending_commands(srv);
+    }
 }
 
 /// What the running command asked to propagate differently (see
@@ -809,6 +815,15 @@ pub fn call(srv: &mut Server, cid: usize, id: usize, argv: &Argv<'_>) {
     // anything else runs.
     srv.drain_key_events();
     if srv.also_propagate.enabled {
+        // Keys the command found expired go out as DEL before it, in the same unit (Redis
+        // 7.0's deleteExpiredKeyAndPropagate → alsoPropagate); only a master propagates them.
+        if !srv.ks.expired.is_empty() && !srv.repl.replica.is_replica() {
+            for (db, key) in srv.ks.expired.drain(..) {
+                srv.also_propagate
+                    .ops
+                    .push((db, vec![b"DEL".to_vec(), key.into_vec()]));
+            }
+        }
         let dirty = srv.ks.dirty > dirty_before;
         record_propagation(srv, cid, id, argv, dirty);
     }

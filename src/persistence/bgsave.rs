@@ -104,6 +104,11 @@ pub fn rdb_save_background(srv: &mut Server) -> Result<libc::pid_t, snapshot::Sa
 /// The BGSAVE child ended (Redis's backgroundSaveDoneHandler, disk case): `exitcode` is -1
 /// when it was killed, `bysignal` 0 when it exited.
 pub fn background_save_done_handler(srv: &mut Server, exitcode: i32, bysignal: i32) {
+    // A diskless replication child wrote to replicas' sockets, not to the dump file.
+    if crate::replication::master::socket_child_running(srv) {
+        crate::replication::master::rdb_child_done(srv, bysignal == 0 && exitcode == 0);
+        return;
+    }
     if bysignal == 0 && exitcode == 0 {
         serverlog!(Level::Notice, "Background saving terminated with success");
         srv.ks.dirty = srv.ks.dirty.saturating_sub(srv.rdb.dirty_before_bgsave);
@@ -135,6 +140,8 @@ pub fn background_save_done_handler(srv: &mut Server, exitcode: i32, bysignal: i
     if let Some(start) = srv.rdb.save_time_start.take() {
         srv.rdb.save_time_last = unix_now() - start;
     }
+    // Replicas waiting for this save get the dump (Redis's updateSlavesWaitingBgsave).
+    crate::replication::master::rdb_child_done(srv, bysignal == 0 && exitcode == 0);
 }
 
 /// Stops a running BGSAVE child with SIGUSR1; cron reaps it and removes its temp file

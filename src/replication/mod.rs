@@ -32,6 +32,8 @@
 //! `master_replid2` valid up to `second_repl_offset` = its offset + 1, so its former siblings,
 //! which share that history, still continue partially.
 
+pub mod backlog;
+pub mod fullsync;
 pub mod master;
 pub mod replica;
 
@@ -108,6 +110,9 @@ impl ReplState {
 
 /// Redis's replicationCron, run once a second from the server cron.
 pub fn cron(srv: &mut Server) {
+    // The snapshot child is reaped (and a pending one started) on every server tick, not
+    // once a second, as Redis's serverCron does.
+    master::tick(srv);
     let now = srv.ks.now_ms;
     if now - srv.repl.last_cron_ms < CRON_PERIOD_MS {
         return;

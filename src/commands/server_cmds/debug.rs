@@ -4,7 +4,7 @@
 //! Owns: the DEBUG subcommands and the knobs they set (`DebugKnobs`:
 //! active expiry on/off, checksum skipping, quicklist packed threshold,
 //! cron pause, reply buffer tuning ...). Subcommands whose subsystem is not
-//! built yet (RELOAD, LOADAOF: persistence; REPLICATE: replication;
+//! built yet (RELOAD, LOADAOF: persistence;
 //! CONFIG-REWRITE-FORCE-ALL: the directive table) answer an error naming
 //! what is missing. It must never change data except DEBUG POPULATE, which
 //! adds keys exactly as Redis does (not propagated, no dirty count).
@@ -327,7 +327,10 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             ctx.ok();
         }
         ("replicate", n) if n >= 3 => {
-            ctx.err("ERR DEBUG REPLICATE needs replication, which this server does not have yet")
+            // The command goes to the replicas only, in the stream's current database.
+            let args: Vec<&[u8]> = (2..n).map(|i| argv.get(i)).collect();
+            crate::replication::master::feed_unselected(ctx.srv, &args);
+            ctx.ok();
         }
         ("error", 3) => {
             let mut msg = Vec::with_capacity(argv.get(2).len() + 3);

@@ -567,9 +567,9 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              instantaneous_input_repl_kbps:0.00\r\n\
              instantaneous_output_repl_kbps:0.00\r\n\
              rejected_connections:{}\r\n\
-             sync_full:0\r\n\
-             sync_partial_ok:0\r\n\
-             sync_partial_err:0\r\n\
+             sync_full:{}\r\n\
+             sync_partial_ok:{}\r\n\
+             sync_partial_err:{}\r\n\
              expired_keys:{}\r\n\
              expired_stale_perc:{:.2}\r\n\
              expired_time_cap_reached_count:{}\r\n\
@@ -613,6 +613,9 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             srv.net_in_metric.value() / 1024.0,
             srv.net_out_metric.value() / 1024.0,
             srv.stat_rejected_conn,
+            srv.repl.stat_sync_full,
+            srv.repl.stat_sync_partial_ok,
+            srv.repl.stat_sync_partial_err,
             st.expired_keys,
             st.expired_stale_perc * 100.0,
             st.expired_time_cap_reached_count,

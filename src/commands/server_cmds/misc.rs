@@ -254,11 +254,7 @@ fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 
 /// `ROLE`: `["master", repl-offset, [replicas...]]`.
 fn role(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
-    let c = ctx.client();
-    c.add_array_len(3);
-    c.add_bulk(b"master");
-    c.add_int(0);
-    c.add_array_len(0);
+    crate::commands::replication_cmds::role(ctx);
 }
 
 /// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: saves when save points

@@ -1,0 +1,299 @@
+//! Replication as a user sees it. Master-side tests (`master_*`): rudis is the master and a
+//! real `redis-server` 7.0 is its replica: full sync (diskless and disk-based) of every type
+//! and TTL, the stream that follows (identical DEBUG DIGEST and offsets), partial resync
+//! after `CLIENT KILL TYPE master`, full resync once the backlog is overrun during a link
+//! cut, WAIT, INFO's replication fields, min-replicas-to-write.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{wait_for, wait_for_ofs_sync, Client, Proxy, Reply, TestServer};
+
+const SYNC_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn real_redis() -> Option<&'static str> {
+    let p = "/usr/bin/redis-server";
+    std::path::Path::new(p).exists().then_some(p)
+}
+
+/// Every type in several encodings, TTLs, two databases.
+fn fill(c: &mut Client, tag: &str) {
+    c.cmd(&["SET", &format!("s{tag}"), "hello"]);
+    c.cmd(&["SET", &format!("n{tag}"), "12345"]);
+    c.cmd(&["SET", &format!("ttl{tag}"), "v", "PX", "100000000"]);
+    c.cmd(&["RPUSH", &format!("l{tag}"), "a", "b", "c", "1", "2"]);
+    c.cmd(&["HSET", &format!("h{tag}"), "f1", "v1", "f2", "2"]);
+    c.cmd(&["SADD", &format!("si{tag}"), "1", "2", "3"]);
+    c.cmd(&["SADD", &format!("ss{tag}"), "a", "b", "c"]);
+    c.cmd(&[
+        "ZADD",
+        &format!("z{tag}"),
+        "1",
+        "a",
+        "2.5",
+        "b",
+        "-inf",
+        "c",
+    ]);
+    for i in 0..300 {
+        let m = format!("m{i}");
+        c.cmd(&["ZADD", &format!("bigz{tag}"), &format!("{i}.5"), &m]);
+        c.cmd(&["HSET", &format!("bigh{tag}"), &m, &"x".repeat(i % 80)]);
+        c.cmd(&["SADD", &format!("bigs{tag}"), &m]);
+        c.cmd(&["RPUSH", &format!("bigl{tag}"), &format!("element-{i}")]);
+    }
+    c.cmd(&["EXPIRE", &format!("bigh{tag}"), "100000"]);
+    c.cmd(&["SELECT", "5"]);
+    c.cmd(&["SET", &format!("other{tag}"), "1"]);
+    c.cmd(&["SELECT", "0"]);
+}
+
+fn digest(c: &mut Client) -> String {
+    c.cmd(&["DEBUG", "DIGEST"]).as_str().to_owned()
+}
+
+fn info(c: &mut Client, section: &str, field: &str) -> String {
+    c.info_field(section, field).unwrap_or_default()
+}
+
+fn rudis_master(extra: &[&str]) -> TestServer {
+    TestServer::builder()
+        .enable_debug()
+        .args(["--repl-diskless-sync-delay", "0"])
+        .args(extra.iter().copied())
+        .start()
+}
+
+fn real_replica_of(port: u16) -> TestServer {
+    let redis = real_redis().expect("checked by the caller");
+    TestServer::builder()
+        .binary(redis)
+        .enable_debug()
+        .replica_of(port)
+        .start_timeout(Duration::from_secs(20))
+        .start()
+}
+
+/// Waits for the replica to be synced and to have processed the master's whole stream, then
+/// asserts the datasets are identical.
+#[track_caller]
+fn assert_converged(master: &TestServer, replica: &TestServer) {
+    replica.wait_for_sync(SYNC_TIMEOUT);
+    let mut m = master.client();
+    wait_for(SYNC_TIMEOUT, "the master to see its replica online", || {
+        info(&mut m, "replication", "slave0").contains("state=online")
+    });
+    wait_for_ofs_sync(master, replica, SYNC_TIMEOUT);
+    let mut r = replica.client();
+    assert_eq!(digest(&mut m), digest(&mut r), "datasets differ");
+}
+
+macro_rules! need_redis {
+    () => {
+        if real_redis().is_none() {
+            eprintln!("skipping: no /usr/bin/redis-server (scripts/test installs it)");
+            return;
+        }
+    };
+}
+
+#[test]
+fn master_real_replica_full_sync_diskless_then_follows_the_stream() {
+    need_redis!();
+    let master = rudis_master(&[]);
+    let mut m = master.client();
+    fill(&mut m, "a");
+    let replica = real_replica_of(master.port());
+    assert_converged(&master, &replica);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+    assert!(master
+        .log()
+        .contains("Starting BGSAVE for SYNC with target: replicas sockets"));
+    // The stream: writes in two databases, a transaction, rewritten commands, expiries.
+    fill(&mut m, "b");
+    m.cmd(&["MULTI"]);
+    m.cmd(&["INCR", "n"]);
+    m.cmd(&["LPUSH", "l", "x"]);
+    m.cmd(&["EXEC"]);
+    m.cmd(&["SPOP", "ssa"]);
+    m.cmd(&["SET", "gone", "1", "PX", "30"]);
+    m.cmd(&["EXPIRE", "sa", "0"]);
+    std::thread::sleep(Duration::from_millis(200));
+    m.cmd(&["GET", "gone"]);
+    assert_converged(&master, &replica);
+    let mut r = replica.client();
+    assert_eq!(r.cmd(&["EXISTS", "gone"]), 0i64);
+    // A DEL reached the replica: it no longer even holds the key logically expired.
+    assert_eq!(
+        r.cmd(&["DBSIZE"]).as_int(),
+        m.cmd(&["DBSIZE"]).as_int(),
+        "expired keys are propagated as DEL"
+    );
+    // INFO replication on the master.
+    let repl = m.info("replication");
+    assert_eq!(repl["role"], "master");
+    assert_eq!(repl["connected_slaves"], "1");
+    let line = &repl["slave0"];
+    assert!(
+        line.starts_with(&format!(
+            "ip=127.0.0.1,port={},state=online,offset=",
+            replica.port()
+        )),
+        "{line}"
+    );
+    assert_eq!(repl["repl_backlog_active"], "1");
+    assert_eq!(repl["repl_backlog_first_byte_offset"], "1");
+    assert_eq!(repl["repl_backlog_histlen"], repl["master_repl_offset"]);
+    assert!(repl.contains_key("repl_stream_bytes_per_sec"));
+    assert!(repl.contains_key("repl_backlog_coverage_sec"));
+    // ROLE lists the replica with its acknowledged offset.
+    let role = m.cmd(&["ROLE"]);
+    let text = format!("{role:?}");
+    assert!(text.contains("master"), "{text}");
+    assert!(text.contains(&replica.port().to_string()), "{text}");
+    // CLIENT LIST shows the replica with flags=S.
+    let list = m.cmd(&["CLIENT", "LIST"]);
+    assert!(list.as_str().contains("flags=S"), "{}", list.as_str());
+}
+
+#[test]
+fn master_real_replica_full_sync_disk_based() {
+    need_redis!();
+    let master = rudis_master(&["--repl-diskless-sync", "no"]);
+    let mut m = master.client();
+    fill(&mut m, "a");
+    let replica = real_replica_of(master.port());
+    assert_converged(&master, &replica);
+    assert!(master
+        .log()
+        .contains("Starting BGSAVE for SYNC with target: disk"));
+    fill(&mut m, "b");
+    assert_converged(&master, &replica);
+}
+
+#[test]
+fn master_partial_resync_after_client_kill_master() {
+    need_redis!();
+    let master = rudis_master(&[]);
+    let mut m = master.client();
+    fill(&mut m, "a");
+    let replica = real_replica_of(master.port());
+    assert_converged(&master, &replica);
+    let mut r = replica.client();
+    r.cmd(&["CLIENT", "KILL", "TYPE", "master"]);
+    fill(&mut m, "b");
+    wait_for(SYNC_TIMEOUT, "sync_partial_ok", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    assert_converged(&master, &replica);
+    assert_eq!(info(&mut m, "stats", "sync_full"), "1");
+    assert!(master
+        .log()
+        .contains("Partial resynchronization request from 127.0.0.1:"));
+}
+
+#[test]
+fn master_backlog_overrun_during_a_cut_forces_a_full_resync() {
+    need_redis!();
+    let master = rudis_master(&["--repl-backlog-size", "16384"]);
+    let proxy = Proxy::new(master.port());
+    let mut m = master.client();
+    fill(&mut m, "a");
+    let replica = real_replica_of(proxy.port());
+    assert_converged(&master, &replica);
+    proxy.cut();
+    wait_for(SYNC_TIMEOUT, "the link drops", || {
+        info(&mut m, "replication", "connected_slaves") == "0"
+    });
+    // Far more than the 16 KiB backlog while the link is down.
+    for i in 0..400 {
+        m.cmd(&["SET", &format!("k{i}"), &"v".repeat(100)]);
+    }
+    // The master says, before the replica is back, that it will need a full resync.
+    master.wait_for_log(
+        "will need a full resync when it returns",
+        Duration::from_secs(5),
+    );
+    proxy.heal();
+    wait_for(SYNC_TIMEOUT, "a second full sync", || {
+        info(&mut m, "stats", "sync_full") == "2"
+    });
+    assert_converged(&master, &replica);
+    assert!(master.log().contains("for lack of backlog"));
+    assert!(master.log().contains("raise repl-backlog-size"));
+}
+
+#[test]
+fn master_wait_counts_acknowledging_replicas() {
+    need_redis!();
+    let master = rudis_master(&[]);
+    let mut m = master.client();
+    assert_eq!(m.cmd(&["WAIT", "0", "0"]), 0i64);
+    let replica = real_replica_of(master.port());
+    replica.wait_for_sync(SYNC_TIMEOUT);
+    m.cmd(&["SET", "x", "1"]);
+    assert_eq!(m.cmd(&["WAIT", "1", "5000"]), 1i64);
+    let t = std::time::Instant::now();
+    assert_eq!(m.cmd(&["WAIT", "2", "300"]), 1i64);
+    assert!(
+        t.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(m.cmd(&["WAIT", "x", "1"]).is_error());
+}
+
+#[test]
+fn master_min_replicas_to_write() {
+    need_redis!();
+    let master = rudis_master(&[]);
+    let mut m = master.client();
+    m.cmd(&["CONFIG", "SET", "min-replicas-to-write", "1"]);
+    m.cmd(&["CONFIG", "SET", "min-replicas-max-lag", "10"]);
+    assert_eq!(
+        m.cmd(&["SET", "a", "1"]),
+        Reply::Error("NOREPLICAS Not enough good replicas to write.".into())
+    );
+    assert_eq!(info(&mut m, "replication", "min_slaves_good_slaves"), "0");
+    let replica = real_replica_of(master.port());
+    replica.wait_for_sync(SYNC_TIMEOUT);
+    wait_for(SYNC_TIMEOUT, "a good replica", || {
+        info(&mut m, "replication", "min_slaves_good_slaves") == "1"
+    });
+    assert_eq!(m.cmd(&["SET", "a", "1"]), "OK");
+    assert_eq!(m.cmd(&["GET", "a"]), "1");
+}
+
+#[test]
+fn master_restart_from_its_rdb_lets_replicas_continue_partially() {
+    need_redis!();
+    let mut master = rudis_master(&["--save", "3600 1"]);
+    let mut m = master.client();
+    fill(&mut m, "a");
+    let replica = real_replica_of(master.port());
+    assert_converged(&master, &replica);
+    let replid = info(&mut m, "replication", "master_replid");
+    let offset: i64 = info(&mut m, "replication", "master_repl_offset")
+        .parse()
+        .expect("an offset");
+    drop(m);
+    // SIGTERM: the dump is saved with repl-id and repl-offset.
+    master.restart();
+    let mut m = master.client();
+    assert_eq!(info(&mut m, "replication", "master_replid2"), replid);
+    assert_eq!(
+        info(&mut m, "replication", "second_repl_offset"),
+        (offset + 1).to_string()
+    );
+    assert_eq!(
+        info(&mut m, "replication", "master_repl_offset"),
+        offset.to_string()
+    );
+    wait_for(SYNC_TIMEOUT, "the replica continues partially", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    assert_eq!(info(&mut m, "stats", "sync_full"), "0");
+    fill(&mut m, "b");
+    assert_converged(&master, &replica);
+}
