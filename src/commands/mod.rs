@@ -32,6 +32,7 @@ pub mod hashes;
 pub mod keys;
 pub mod lists;
 pub mod pubsub;
+pub mod replicaof;
 pub mod server_cmds;
 pub mod sets;
 pub mod sort;
@@ -186,6 +187,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     server_cmds::COMMANDS,
     zsets::COMMANDS,
+    replicaof::COMMANDS,
 ];
 
 impl CommandTable {
@@ -636,6 +638,7 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
     // min-replicas-to-write: rudis has no replicas yet, so no replica is
     // ever "good" and writes are refused whenever the option is on.
     if cmd_flags & flags::WRITE != 0
+        && !srv.repl.replica.is_replica()
         && srv.config.min_replicas_to_write > 0
         && srv.config.min_replicas_max_lag > 0
     {
@@ -645,6 +648,17 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             Some(id),
             argv,
             "NOREPLICAS Not enough good replicas to write.",
+        );
+        return None;
+    }
+    // A read-only replica takes writes from its master only.
+    if cmd_flags & flags::WRITE != 0 && crate::replication::replica::rejects_write(srv, cid) {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "READONLY You can't write against a read only replica.",
         );
         return None;
     }
@@ -662,6 +676,20 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             srv.commands.full_names[id]
         );
         reject(srv, cid, Some(id), argv, &msg);
+        return None;
+    }
+    // With `replica-serve-stale-data no` and the link down, only STALE commands run (an
+    // EXEC only when everything it queued is STALE).
+    let deny_stale = spec.flags & flags::STALE == 0
+        || (is_exec && srv.clients[cid].mstate.cmd_inv_flags & flags::STALE != 0);
+    if deny_stale && crate::replication::replica::link_down_denies_stale(srv) {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        );
         return None;
     }
     if in_multi

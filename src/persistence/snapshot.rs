@@ -82,10 +82,26 @@ pub fn save_options(srv: &Server) -> SaveOptions {
         srv.config.maxmemory_policy,
         MaxmemoryPolicy::AllkeysLru | MaxmemoryPolicy::VolatileLru
     );
+    let mut aux = aux_fields(false);
+    // Replication info goes before aof-base, as Redis's rdbSaveInfoAuxFields writes it.
+    if let Some(db) = crate::replication::rdb_save_stream_db(srv) {
+        let at = aux.len() - 1;
+        aux.splice(
+            at..at,
+            [
+                ("repl-stream-db".to_string(), db.to_string().into_bytes()),
+                ("repl-id".to_string(), srv.repl.replid.clone().into_bytes()),
+                (
+                    "repl-offset".to_string(),
+                    srv.repl.master_repl_offset.to_string().into_bytes(),
+                ),
+            ],
+        );
+    }
     SaveOptions {
         compress: srv.config.rdbcompression,
         checksum: srv.config.rdbchecksum,
-        aux: aux_fields(false),
+        aux,
         save_idle: lru,
         lru_now: srv.ks.lru_now(),
     }
@@ -217,6 +233,7 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
         None => Ok(()),
         Some((ks, l)) => {
             install(srv, ks, &l);
+            crate::replication::replica::restore_from_rdb(srv, &l);
             if l.empty_skipped > 0 {
                 serverlog!(
                     Level::Warning,
