@@ -198,7 +198,10 @@ pub fn on_connected(srv: &mut Server) -> Result<bool, Failed> {
         }
     }
     let _ = link.sock.set_nodelay(!srv.config.repl_disable_tcp_nodelay);
-    serverlog!(Level::Notice, "Non blocking connect for SYNC fired the event.");
+    serverlog!(
+        Level::Notice,
+        "Non blocking connect for SYNC fired the event."
+    );
     srv.repl.replica.state = LinkState::ReceivePingReply;
     send(srv, &encode(&[b"PING"]))?;
     Ok(true)
@@ -236,10 +239,7 @@ pub fn advance(srv: &mut Server) -> Result<(), Failed> {
                     && !reply.starts_with("-NOPERM")
                     && !reply.starts_with("-ERR operation not permitted")
                 {
-                    serverlog!(
-                        Level::Warning,
-                        "Error reply to PING from master: '{reply}'"
-                    );
+                    serverlog!(Level::Warning, "Error reply to PING from master: '{reply}'");
                     return Err(Failed { reconnect: false });
                 }
                 serverlog!(
@@ -390,7 +390,10 @@ fn receive_psync_reply(srv: &mut Server) -> Result<(), Failed> {
                 serverlog!(Level::Notice, "Full resync from master: {id}:{off}");
             }
             _ => {
-                serverlog!(Level::Warning, "Master replied with wrong +FULLRESYNC syntax.");
+                serverlog!(
+                    Level::Warning,
+                    "Master replied with wrong +FULLRESYNC syntax."
+                );
                 srv.repl.replica.master_replid.clear();
             }
         }

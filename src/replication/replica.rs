@@ -136,6 +136,7 @@ pub fn start_from_config(srv: &mut Server) {
         srv.repl.replica.master = Some((host, port));
         srv.repl.replica.state = LinkState::Connect;
         srv.ks.replica_mode = true;
+        crate::log::set_role(b'S');
     }
 }
 
@@ -184,6 +185,7 @@ pub fn set_master(srv: &mut Server, host: &str, port: u16) {
     srv.repl.replica.master = Some((host.to_string(), port));
     srv.config.replicaof = Some((host.to_string(), port));
     srv.ks.replica_mode = true;
+    crate::log::set_role(b'S');
     cancel_handshake(srv, false);
     if was_master {
         discard_cached_master(srv);
@@ -215,6 +217,7 @@ pub fn unset_master(srv: &mut Server) {
     rs.pending_applied.clear();
     srv.repl.master.slave_seldb = -1;
     srv.ks.replica_mode = false;
+    crate::log::set_role(b'M');
 }
 
 /// Redis's disconnectSlaves: our own replicas must resync (new id, new data set).
@@ -340,7 +343,10 @@ pub fn on_link_event(srv: &mut Server, readable: bool, writable: bool) {
                         Level::Warning,
                         "Failed to read response from the server: {e}"
                     );
-                    serverlog!(Level::Warning, "Master did not reply to PSYNC, will try later");
+                    serverlog!(
+                        Level::Warning,
+                        "Master did not reply to PSYNC, will try later"
+                    );
                 } else {
                     serverlog!(
                         Level::Warning,
@@ -373,7 +379,10 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
         serverlog!(Level::Notice, "MASTER <-> REPLICA sync: Flushing old data");
         empty_data(srv);
     }
-    serverlog!(Level::Notice, "MASTER <-> REPLICA sync: Loading DB in memory");
+    serverlog!(
+        Level::Notice,
+        "MASTER <-> REPLICA sync: Loading DB in memory"
+    );
     let dbfilename = srv.config.dbfilename.clone();
     let payload = transfer::finish(t, &dbfilename)?;
     let data = match payload {
@@ -535,7 +544,11 @@ fn create_master_client(srv: &mut Server, db: usize) -> Option<usize> {
 
 /// Runs what arrived with the sync reply and drains the socket.
 fn start_master_client(srv: &mut Server, key: usize) {
-    if srv.clients.get(key).is_some_and(|c| c.querybuf_pending() > 0) {
+    if srv
+        .clients
+        .get(key)
+        .is_some_and(|c| c.querybuf_pending() > 0)
+    {
         crate::networking::process_input(srv, key);
     }
     if srv.clients.contains(key) {
