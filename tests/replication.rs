@@ -141,6 +141,11 @@ fn replica_diskless_master_and_diskless_load() {
     master.client().cmd(&["SET", "after", "sync"]);
     assert_converged(&master, &replica);
     assert_eq!(replica.client().cmd(&["GET", "after"]).as_str(), "sync");
+    // on-empty-db loads from memory only when the replica has no keys.
+    let other = rudis_replica(master.port(), &["--repl-diskless-load", "on-empty-db"]);
+    other.wait_for_sync(SYNC_TIMEOUT);
+    assert_converged(&master, &other);
+    assert!(other.log().contains("with EOF to parser"));
 }
 
 #[test]
@@ -186,6 +191,9 @@ fn replica_follows_writes_refuses_its_own_and_reports_role() {
     wait_for(SYNC_TIMEOUT, "the master to see our ACK", || {
         info_field(&master, "replication", "slave0").contains(&format!("offset={master_off}"))
     });
+    // WAIT makes the master ask REPLCONF GETACK; our ACK answers it.
+    m.cmd(&["SET", "waited", "1"]);
+    assert_eq!(m.cmd(&["WAIT", "1", "5000"]).as_int(), 1);
     // REPLICAOF to the same master is a no-op.
     let port = master.port().to_string();
     assert_eq!(

@@ -435,3 +435,23 @@ fn receive_psync_reply(srv: &mut Server) -> Result<(), Failed> {
     // Masters without PSYNC (before 2.8) are not supported: retry later, logged above.
     Err(Failed { reconnect: false })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_taken_whole_and_commands_encoded_as_multibulk() {
+        let mut buf = b"+FULLRESYNC abc 10\r\n$12".to_vec();
+        assert_eq!(take_line(&mut buf).as_deref(), Some("+FULLRESYNC abc 10"));
+        assert_eq!(take_line(&mut buf), None);
+        assert_eq!(buf, b"$12");
+        let mut nl = b"\n+OK\r\n".to_vec();
+        assert_eq!(take_line(&mut nl).as_deref(), Some(""));
+        assert_eq!(take_line(&mut nl).as_deref(), Some("+OK"));
+        assert_eq!(
+            encode(&[b"REPLCONF", b"ACK", b"5"]),
+            b"*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$1\r\n5\r\n"
+        );
+    }
+}

@@ -183,18 +183,19 @@ pub fn advance(srv: &mut Server) -> Result<(), Failed> {
             t.read == t.size
         }
         Some(mark) => {
-            let mut data = std::mem::take(&mut t.held);
-            data.append(&mut link.inbuf);
-            if let Some(p) = find(&data, &mark) {
-                write_payload(t, &data[..p])?;
-                link.inbuf = data[p + RUN_ID_SIZE..].to_vec();
-                true
-            } else {
-                let keep = data.len().min(RUN_ID_SIZE);
-                let cut = data.len() - keep;
-                write_payload(t, &data[..cut])?;
-                t.held = data[cut..].to_vec();
-                false
+            let held = std::mem::take(&mut t.held);
+            let (body, held, rest) = scan_for_mark(held, &link.inbuf, &mark);
+            write_payload(t, &body)?;
+            t.held = held;
+            match rest {
+                Some(rest) => {
+                    link.inbuf = rest;
+                    true
+                }
+                None => {
+                    link.inbuf.clear();
+                    false
+                }
             }
         }
     };
@@ -202,6 +203,30 @@ pub fn advance(srv: &mut Server) -> Result<(), Failed> {
         super::replica::finish_full_sync(srv)?;
     }
     Ok(())
+}
+
+/// EOF mode: given the bytes held back and a new chunk, returns the payload bytes that are
+/// certainly not the mark, the bytes to hold back now, and — once the mark was seen — the
+/// bytes after it (the start of the stream).
+fn scan_for_mark(
+    mut held: Vec<u8>,
+    chunk: &[u8],
+    mark: &[u8],
+) -> (Vec<u8>, Vec<u8>, Option<Vec<u8>>) {
+    held.extend_from_slice(chunk);
+    let data = held;
+    if let Some(p) = find(&data, mark) {
+        let rest = data[p + mark.len()..].to_vec();
+        let mut body = data;
+        body.truncate(p);
+        return (body, Vec::new(), Some(rest));
+    }
+    let keep = data.len().min(mark.len());
+    let cut = data.len() - keep;
+    let held = data[cut..].to_vec();
+    let mut body = data;
+    body.truncate(cut);
+    (body, held, None)
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -278,5 +303,37 @@ pub fn abort(t: Transfer) {
     if let Sink::Disk { file, path } = t.sink {
         drop(file);
         let _ = fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mark_is_found_across_chunks_and_never_written() {
+        let mark = b"0123456789012345678901234567890123456789";
+        let mut payload = b"REDIS0010-body".to_vec();
+        payload.extend_from_slice(mark);
+        payload.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+        // Every split point, including inside the mark, gives the same result.
+        for split in 0..payload.len() {
+            let (a, b) = payload.split_at(split);
+            let (body1, held, rest) = scan_for_mark(Vec::new(), a, mark);
+            let (written, rest) = match rest {
+                Some(mut r) => {
+                    r.extend_from_slice(b);
+                    (body1, r)
+                }
+                None => {
+                    let (body2, _, rest) = scan_for_mark(held, b, mark);
+                    let mut w = body1;
+                    w.extend_from_slice(&body2);
+                    (w, rest.expect("mark found in the second chunk"))
+                }
+            };
+            assert_eq!(written, b"REDIS0010-body", "split at {split}");
+            assert_eq!(rest, b"*1\r\n$4\r\nPING\r\n", "split at {split}");
+        }
     }
 }
