@@ -414,3 +414,27 @@ fn replica_stale_data_refused_when_link_down_and_serve_stale_data_no() {
     assert_ne!(role.as_array()[3].as_str(), "connected");
     assert_eq!(role.as_array()[4].as_int(), -1);
 }
+
+#[test]
+fn replica_of_unblocks_blocked_clients_with_an_error() {
+    if !have_redis() {
+        return;
+    }
+    let master = redis_master(&[]);
+    let server = TestServer::builder().enable_debug().start();
+    let mut blocked = server.client();
+    blocked.send(&["BLPOP", "nolist", "0"]);
+    wait_for(SYNC_TIMEOUT, "the client to block", || {
+        info_field(&server, "clients", "blocked_clients") == "1"
+    });
+    let port = master.port().to_string();
+    server
+        .client()
+        .cmd(&["REPLICAOF", "127.0.0.1", &port])
+        .assert_ok();
+    blocked.read_reply().assert_err_prefix(
+        "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+    );
+    server.wait_for_sync(SYNC_TIMEOUT);
+    assert_eq!(info_field(&server, "replication", "role"), "slave");
+}

@@ -182,6 +182,8 @@ pub fn set_master(srv: &mut Server, host: &str, port: u16) {
     if let Some(key) = srv.repl.replica.master_client {
         crate::networking::free_client(srv, key);
     }
+    // Clients blocked on a master would wait forever on a replica.
+    crate::blocked::disconnect_all_blocked_clients(srv);
     srv.repl.replica.master = Some((host.to_string(), port));
     srv.config.replicaof = Some((host.to_string(), port));
     srv.ks.replica_mode = true;
