@@ -326,13 +326,20 @@ pub fn on_link_event(srv: &mut Server, readable: bool, writable: bool) {
                 let st = srv.repl.replica.state;
                 let reconnect = st == LinkState::Transfer;
                 if st == LinkState::Transfer {
-                    let header = srv
-                        .repl
-                        .replica
-                        .transfer
-                        .as_ref()
-                        .is_some_and(|t| t.size == -1);
-                    if header {
+                    let t = srv.repl.replica.transfer.as_ref();
+                    let header = t.is_some_and(|t| t.size == -1);
+                    if let Some(t) = t.filter(|t| t.diskless && !header) {
+                        // Loading from the socket, Redis's parser meets the early end first.
+                        serverlog!(
+                            Level::Warning,
+                            "Internal error in RDB reading offset {}, function at rdb.c:0 -> Unexpected EOF reading RDB file",
+                            t.read
+                        );
+                        serverlog!(
+                            Level::Warning,
+                            "Failed trying to load the MASTER synchronization DB from socket: {e}"
+                        );
+                    } else if header {
                         serverlog!(
                             Level::Warning,
                             "I/O error reading bulk count from MASTER: {e}"
@@ -409,6 +416,12 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
         Ok(l) => l,
         Err(e) => {
             let from = if diskless { "socket" } else { "disk" };
+            serverlog!(
+                Level::Warning,
+                "Internal error in RDB reading offset {}, function at rdb.c:0 -> {}",
+                e.offset,
+                e.what
+            );
             serverlog!(
                 Level::Warning,
                 "Failed trying to load the MASTER synchronization DB from {from}: {} at offset {}",
