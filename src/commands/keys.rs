@@ -21,6 +21,7 @@
 
 mod dump;
 mod expire;
+pub mod migrate;
 mod object;
 pub mod scan;
 
@@ -88,6 +89,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         "2.6.0",
         "Create a key using the provided serialized value, previously obtained using DUMP.",
         "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]",
+    ),
+    cmd(
+        "migrate",
+        migrate::migrate,
+        -6,
+        WRITE,
+        (3, 3, 1),
+        "2.6.0",
+        "Atomically transfer a key from a Redis instance to another one.",
+        "host port key|\"\" destination-db timeout [COPY] [REPLACE] [AUTH password] [AUTH2 username password] [KEYS key [key ...]]",
     ),
     cmd("del", del, -2, WRITE, ALL_KEYS, "1.0.0", "Delete a key", "key [key ...]"),
     cmd(
@@ -663,9 +674,9 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.ok();
 }
 
-/// `FLUSHALL [ASYNC|SYNC]` → `+OK`. Always propagated. (With save points
-/// configured Redis also kills an RDB child and saves the now empty
-/// dataset; that belongs to the persistence issue.)
+/// `FLUSHALL [ASYNC|SYNC]` → `+OK`. Always propagated. A running BGSAVE is
+/// stopped (its dump would bring the keys back), and with save points
+/// configured the now empty dataset is saved (flushAllDataAndResetRDB).
 fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(_lazy) = flush_mode(ctx, argv) else {
         return;
@@ -673,6 +684,7 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.signal_flushed_db(None);
     let removed = ctx.ks().flush_all();
     ctx.dirty(removed as u64);
+    crate::persistence::bgsave::kill_rdb_child(ctx.srv);
     // With save points configured Redis saves the empty dataset right here
     // (flushAllDataAndResetRDB), which resets the dirty counter; a failed
     // save is logged by the saver and does not fail the FLUSHALL.

@@ -657,8 +657,16 @@ impl<V> Dict<V> {
 
     fn table_stats(&self, t: usize, out: &mut String) {
         let table = &self.tables[t];
+        let name = if t == 0 {
+            "main hash table"
+        } else {
+            "rehashing target"
+        };
         if table.used == 0 {
-            out.push_str("No stats available for empty dictionaries\n");
+            let _ = write!(
+                out,
+                "Hash table {t} stats ({name}):\nNo stats available for empty dictionaries\n"
+            );
             return;
         }
         let mut histogram = [0usize; STATS_VECTLEN];
@@ -680,15 +688,10 @@ impl<V> Dict<V> {
         // Redis computes these in C `float`; f32 gives the same digits.
         let _ = write!(
             out,
-            "Hash table {t} stats ({}):\n table size: {}\n number of elements: {}\n \
+            "Hash table {t} stats ({name}):\n table size: {}\n number of elements: {}\n \
              different slots: {slots}\n max chain length: {max_chain}\n \
              avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n \
              Chain length distribution:\n",
-            if t == 0 {
-                "main hash table"
-            } else {
-                "rehashing target"
-            },
             table.size(),
             table.used,
             total_chain as f32 / slots as f32,
@@ -1252,7 +1255,10 @@ mod tests {
         assert!(!d.rehash_for_millis(1));
         d.shrink_to_fit_if_needed();
         assert_eq!(d.buckets(), (0, 0));
-        assert_eq!(d.stats(), "No stats available for empty dictionaries\n");
+        assert_eq!(
+            d.stats(),
+            "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"
+        );
         assert_eq!(Dict::<()>::default().len(), 0);
     }
 

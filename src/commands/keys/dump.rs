@@ -10,9 +10,12 @@
 
 use super::NOTIFY_GENERIC;
 use crate::commands::{Argv, Ctx};
+use crate::config::SanitizeDumpPayload;
 use crate::db::object::{parse_canonical_i64, RObj};
+use crate::log::Level;
 use crate::persistence::rdb::{self, RdbWriter, RDB_VERSION};
 use crate::persistence::snapshot;
+use crate::serverlog;
 
 /// 10 bytes: version (2) and CRC-64 (8) after the value.
 const FOOTER_LEN: usize = 10;
@@ -48,6 +51,17 @@ fn verify_payload(p: &[u8], skip_checksum: bool) -> bool {
     let mut c = [0u8; 8];
     c.copy_from_slice(&f[2..]);
     crc64::crc64(0, &p[..p.len() - 8]) == u64::from_le_bytes(c)
+}
+
+/// Whether `sanitize-dump-payload` asks for deep checks of this RESTORE (Redis's
+/// rdbLoadObject): `yes` always, `clients` unless the command comes from our master (ACL users
+/// with skip-sanitize-payload are not supported: every user is checked), `no` never.
+fn deep_sanitize(ctx: &mut Ctx<'_>) -> bool {
+    match ctx.srv.config.sanitize_dump_payload {
+        SanitizeDumpPayload::Yes => true,
+        SanitizeDumpPayload::No => false,
+        SanitizeDumpPayload::Clients => !ctx.client().has_flag(crate::client::flags::MASTER),
+    }
 }
 
 /// `DUMP key`: the serialized value, or nil.
@@ -111,10 +125,24 @@ pub fn restore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     if !verify_payload(payload, skip) {
         return ctx.err("ERR DUMP payload version or checksum are wrong");
     }
-    let opts = snapshot::load_options(ctx.srv);
+    let mut opts = snapshot::load_options(ctx.srv);
+    opts.deep_sanitize = deep_sanitize(ctx);
+    opts.log_empty_keys = false;
     let value = match rdb::load_type_and_value(&payload[..payload.len() - FOOTER_LEN], &opts) {
-        Ok(v) => v,
-        Err(_) => return ctx.err("ERR Bad data format"),
+        Ok((v, sanitized)) => {
+            ctx.srv.stat_dump_payload_sanitizations += sanitized;
+            v
+        }
+        Err(e) => {
+            // Redis's rdbReportError in a RESTORE context: logged at verbose, not fatal.
+            serverlog!(
+                Level::Verbose,
+                "Internal error in RDB reading offset {}, function at rdb::load -> {}",
+                e.offset,
+                e.what
+            );
+            return ctx.err("ERR Bad data format");
+        }
     };
     let deleted = replace && ctx.ks().delete(db, key);
     let now = ctx.ks().now_ms;

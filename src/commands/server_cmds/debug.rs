@@ -610,17 +610,6 @@ fn debug_protocol(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// Redis's dictGetStats text for a table of `n` entries: the chain
 /// statistics assume an even spread (this server's tables do not chain).
-fn ht_stats(n: usize) -> String {
-    if n == 0 {
-        return "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"
-            .to_string();
-    }
-    let size = n.next_power_of_two().max(4);
-    format!(
-        "Hash table 0 stats (main hash table):\n table size: {size}\n number of elements: {n}\n"
-    )
-}
-
 /// `DEBUG HTSTATS dbid`.
 fn debug_htstats(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(db) = crate::db::object::parse_canonical_i64(argv.get(2)) else {
@@ -634,8 +623,8 @@ fn debug_htstats(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let d = &ctx.srv.ks.dbs[db as usize];
     let text = format!(
         "[Dictionary HT]\n{}[Expires HT]\n{}",
-        ht_stats(d.dict.len()),
-        ht_stats(d.expires.len())
+        d.dict.stats(),
+        d.expires.stats()
     );
     ctx.client().add_verbatim(text.as_bytes());
 }

@@ -2,8 +2,8 @@
 //! (and the other FUNCTION subcommands' empty-library answers).
 //!
 //! Owns: these commands' replies. SHUTDOWN runs Redis's graceful sequence
-//! (`prepare_for_shutdown`: log, remove pid file and unix socket) and exits
-//! 0; saving on shutdown hooks in there when RDB lands. FUNCTION keeps no
+//! (`Server::prepare_for_shutdown`: stop a BGSAVE child, final save, remove
+//! pid file and unix socket) and exits 0. FUNCTION keeps no
 //! libraries: the scripting issue replaces it. It must never block.
 
 use super::info::mem_overhead;
@@ -248,7 +248,7 @@ fn time(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 
 /// `LASTSAVE`: unix time of the last successful save.
 fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
-    let t = ctx.srv.introspection.lastsave;
+    let t = ctx.srv.rdb.lastsave;
     ctx.int(t);
 }
 
@@ -265,20 +265,24 @@ fn role(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
     c.add_array_len(0);
 }
 
-/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: exits 0 without
-/// replying; ABORT answers that no shutdown is in progress (shutdown here
-/// never waits for replicas).
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: saves when save points
+/// exist (SAVE: always, NOSAVE: never) and exits 0 without replying; a
+/// failed save answers an error and the server goes on, unless FORCE.
+/// ABORT cancels a shutdown a signal asked for. (No replicas to wait for,
+/// so NOW changes nothing yet.)
 fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let (mut nosave, mut save, mut now, mut force, mut abort) = (false, false, false, false, false);
+    use crate::config::shutdown as sf;
+    let mut flags = 0;
+    let mut abort = false;
     for i in 1..argv.len() {
         if argv.is(i, "nosave") {
-            nosave = true;
+            flags |= sf::NOSAVE;
         } else if argv.is(i, "save") {
-            save = true;
+            flags |= sf::SAVE;
         } else if argv.is(i, "now") {
-            now = true;
+            flags |= sf::NOW;
         } else if argv.is(i, "force") {
-            force = true;
+            flags |= sf::FORCE;
         } else if argv.is(i, "abort") {
             abort = true;
         } else {
@@ -286,15 +290,19 @@ fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             return;
         }
     }
-    if (abort && (nosave || save || now || force)) || (nosave && save) {
+    if (abort && flags != 0) || (flags & sf::NOSAVE != 0 && flags & sf::SAVE != 0) {
         ctx.syntax_error();
         return;
     }
     if abort {
-        ctx.err("ERR No shutdown in progress.");
+        if ctx.srv.abort_shutdown() {
+            ctx.ok();
+        } else {
+            ctx.err("ERR No shutdown in progress.");
+        }
         return;
     }
-    if ctx.srv.prepare_for_shutdown() {
+    if ctx.srv.prepare_for_shutdown(flags) {
         ctx.srv.exit(0);
     }
     ctx.err("ERR Errors trying to SHUTDOWN. Check logs.");

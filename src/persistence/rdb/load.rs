@@ -1,18 +1,39 @@
-//! RDB decoder: reads Redis RDB files, versions 1 to 10, into a keyspace (Redis's `rdbLoadRio`).
+//! RDB decoder: reads Redis RDB files, versions 1 to 10, into a keyspace (Redis's `rdbLoadRio`
+//! and `rdbLoadObject`), streaming from any reader.
 //!
 //! Owns: parsing and validating RDB bytes, and building values in the encodings Redis would
-//! pick on load. It must never panic or allocate in proportion to a length it has not yet
-//! seen bytes for, whatever the input: a corrupt or hostile file ends in a [`LoadError`] naming
-//! the byte offset and what was wrong. It never touches files or sockets: callers hand it the
-//! bytes.
+//! pick on load. It must never panic, loop without consuming input, or allocate in proportion
+//! to a length it has not yet seen bytes for, whatever the input: a corrupt or hostile file ends
+//! in a [`LoadError`] naming the byte offset and what was wrong (in Redis's words, e.g. "Ziplist
+//! integrity check failed"). It never opens files or sockets: callers hand it a reader
+//! ([`load_stream`]) or the bytes ([`load`], [`load_type_and_value`]).
+//!
+//! # Streaming
+//!
+//! Input goes through [`Reader`](super::reader::Reader): a 256 KiB buffer, so loading a 1 GiB
+//! dump needs 256 KiB besides the data it builds, not another 1 GiB. Strings that fit the
+//! buffer are borrowed from it (keys go straight into the dict's inline key), longer ones are
+//! read into their own buffer as their bytes arrive. The CRC-64 is computed on the fly.
+//!
+//! # Sanitization
+//!
+//! Redis's `sanitize-dump-payload no` checks only the header of a listpack, ziplist or intset
+//! and may crash later on a corrupt one; `yes` walks every entry. rudis always walks every
+//! entry and checks for duplicate hash fields and zset members (an O(n) pass over bytes already
+//! in cache, a few percent of load time), because a value it cannot trust would have to be
+//! checked on every later access. [`LoadOptions::deep_sanitize`] records what the setting asks
+//! for, so the loader counts deep sanitizations as Redis does (INFO `dump_payload_sanitizations`).
 
-use std::borrow::Cow;
 use std::fmt;
+use std::io::Read;
+use std::ops::Deref;
 
-use super::ziplist;
+use super::reader::Reader;
+use super::ziplist::{self, Item};
 use super::*;
 use crate::db::dict::Dict;
 use crate::db::hash::{HashValue, Table};
+use crate::db::inline_bytes::InlineBytes;
 use crate::db::intset::IntSet;
 use crate::db::list::{End, ListValue};
 use crate::db::listpack::{self, Entry, Listpack};
@@ -20,12 +41,21 @@ use crate::db::object::{RObj, StrValue, Value};
 use crate::db::set::SetValue;
 use crate::db::zset::{Big, ZSetValue};
 use crate::db::Keyspace;
+use crate::log::Level;
+use crate::serverlog;
 use crate::util::lzf;
 use crate::util::numeric::{fmt_i64, parse_f64};
 
 /// 88: the most an LZF stream can expand (a 3-byte back-reference yields up to 264 bytes), so
 /// a claimed original length above `88 * compressed + 64` is corrupt, not merely large.
 const LZF_MAX_RATIO: u64 = 88;
+
+/// 1 GiB: the most a listpack may grow to (Redis's LISTPACK_MAX_SAFETY_SIZE, lpSafeToAdd).
+const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
+
+/// 16: up to this many fields, duplicates are found by comparing every pair (no allocation);
+/// above it, by sorting their hashes.
+const DUP_PAIRWISE_MAX: usize = 16;
 
 /// Limits and context of a load: the encoding thresholds of the loading server and what to do
 /// with expired keys.
@@ -40,6 +70,11 @@ pub struct LoadOptions {
     pub verify_checksum: bool,
     /// The LRU clock now, to turn saved idle times back into clocks.
     pub lru_now: u32,
+    /// What `sanitize-dump-payload` asks for in this context (Redis's
+    /// `deep_integrity_validation`); entries are walked either way (see the module doc).
+    pub deep_sanitize: bool,
+    /// Log each empty key skipped (Redis's "rdbLoadObject skipping empty key"): on for files.
+    pub log_empty_keys: bool,
     pub hash_max_listpack_entries: usize,
     pub hash_max_listpack_value: usize,
     pub set_max_intset_entries: usize,
@@ -57,6 +92,8 @@ impl Default for LoadOptions {
             now_ms: 0,
             verify_checksum: true,
             lru_now: 0,
+            deep_sanitize: false,
+            log_empty_keys: false,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
@@ -78,6 +115,9 @@ pub struct Loaded {
     pub expired_skipped: u64,
     /// Empty values skipped (Redis's "empty keys skipped").
     pub empty_skipped: u64,
+    /// Listpacks and intsets checked deeply because `deep_sanitize` asked for it (Redis's
+    /// stat_dump_payload_sanitizations).
+    pub sanitizations: u64,
     /// The file's RDB version.
     pub version: u32,
     /// AUX fields as found, in order.
@@ -107,46 +147,59 @@ impl fmt::Display for LoadError {
 
 type Res<T> = Result<T, LoadError>;
 
-/// A cursor over the file's bytes.
-struct Reader<'a> {
-    data: &'a [u8],
-    pos: usize,
+fn bad(offset: usize, what: impl Into<String>) -> LoadError {
+    LoadError {
+        offset,
+        what: what.into(),
+    }
 }
 
-impl<'a> Reader<'a> {
-    fn err<T>(&self, what: impl Into<String>) -> Res<T> {
-        Err(LoadError {
-            offset: self.pos,
-            what: what.into(),
-        })
+/// A string read from the input: borrowed from the read buffer, owned (long or LZF), or an
+/// integer encoding rendered in place. Derefs to its bytes.
+enum Str<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+    Int { v: i64, buf: [u8; 20], len: u8 },
+}
+
+impl Str<'_> {
+    fn int(v: i64) -> Self {
+        let mut buf = [0u8; 20];
+        let len = fmt_i64(v, &mut buf).len() as u8;
+        Str::Int { v, buf, len }
     }
 
-    fn take(&mut self, n: usize) -> Res<&'a [u8]> {
-        if self.data.len() - self.pos < n {
-            return Err(LoadError {
-                offset: self.data.len(),
-                what: format!(
-                    "unexpected end of file: {n} more bytes needed at offset {}",
-                    self.pos
-                ),
-            });
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            Str::Owned(v) => v,
+            other => other.to_vec(),
         }
-        let s = &self.data[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
     }
 
-    fn u8(&mut self) -> Res<u8> {
-        Ok(self.take(1)?[0])
+    fn into_boxed(self) -> Box<[u8]> {
+        match self {
+            Str::Owned(v) => v.into_boxed_slice(),
+            other => Box::from(&*other),
+        }
     }
+}
 
-    fn arr<const N: usize>(&mut self) -> Res<[u8; N]> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
+impl Deref for Str<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Str::Borrowed(b) => b,
+            Str::Owned(v) => v,
+            // fmt_i64 writes the digits at the end of the buffer.
+            Str::Int { buf, len, .. } => &buf[20 - *len as usize..],
+        }
     }
+}
 
+/// The RDB-level reads on top of the byte reader.
+impl<R: Read> Reader<R> {
     /// A length, or the special-encoding marker: `(value, is_encoded)` (rdbLoadLenByRef).
+    #[inline]
     fn len_or_enc(&mut self) -> Res<(u64, bool)> {
         let b = self.u8()?;
         match b >> 6 {
@@ -156,108 +209,91 @@ impl<'a> Reader<'a> {
             _ => match b {
                 0x80 => Ok((u32::from_be_bytes(self.arr()?) as u64, false)),
                 0x81 => Ok((u64::from_be_bytes(self.arr()?), false)),
-                _ => {
-                    self.pos -= 1;
-                    self.err(format!("unknown length encoding {b:#04x}"))
-                }
+                _ => Err(bad(
+                    self.offset() - 1,
+                    format!("Unknown length encoding {b} in rdbLoadLen()"),
+                )),
             },
         }
     }
 
     fn len(&mut self) -> Res<u64> {
-        let at = self.pos;
+        let at = self.offset();
         match self.len_or_enc()? {
             (v, false) => Ok(v),
-            (_, true) => {
-                self.pos = at;
-                self.err("a string encoding where a length was expected")
+            (_, true) => Err(bad(at, "a string encoding where a length was expected")),
+        }
+    }
+
+    /// A length that counts items each taking at least one more byte of input: when the
+    /// input's size is known, bounded by the bytes left, so no reservation runs away.
+    fn count(&mut self) -> Res<u64> {
+        let at = self.offset();
+        let n = self.len()?;
+        if let Some(left) = self.left() {
+            if n > left {
+                return Err(bad(
+                    at,
+                    format!("a count of {n} items with only {left} bytes left"),
+                ));
             }
         }
+        Ok(n)
     }
 
-    /// A length that counts items each taking at least one more byte of input: bounded by
-    /// the bytes left, so no loop or reservation can run away on a corrupt count.
-    fn count(&mut self) -> Res<usize> {
-        let at = self.pos;
-        let n = self.len()?;
-        if n > (self.data.len() - self.pos) as u64 {
-            self.pos = at;
-            return self.err(format!(
-                "a count of {n} items with only {} bytes left",
-                self.data.len() - at
-            ));
-        }
-        Ok(n as usize)
-    }
-
-    /// A string in any encoding (rdbGenericLoadStringObject): borrowed when stored plainly.
-    fn string(&mut self) -> Res<Cow<'a, [u8]>> {
-        let at = self.pos;
+    /// A string in any encoding (rdbGenericLoadStringObject).
+    fn string(&mut self) -> Res<Str<'_>> {
+        let at = self.offset();
         let (v, enc) = self.len_or_enc()?;
         if !enc {
-            let n = usize::try_from(v).unwrap_or(usize::MAX);
-            return Ok(Cow::Borrowed(self.take(n)?));
+            return if self.fits(v) {
+                Ok(Str::Borrowed(self.bytes(v as usize)?))
+            } else {
+                Ok(Str::Owned(self.owned(v)?))
+            };
         }
-        let mut scratch = [0u8; 20];
         match v as u8 {
-            ENC_INT8 => {
-                let x = self.u8()? as i8 as i64;
-                Ok(Cow::Owned(fmt_i64(x, &mut scratch).to_vec()))
-            }
-            ENC_INT16 => {
-                let x = i16::from_le_bytes(self.arr()?) as i64;
-                Ok(Cow::Owned(fmt_i64(x, &mut scratch).to_vec()))
-            }
-            ENC_INT32 => {
-                let x = i32::from_le_bytes(self.arr()?) as i64;
-                Ok(Cow::Owned(fmt_i64(x, &mut scratch).to_vec()))
-            }
+            ENC_INT8 => Ok(Str::int(self.u8()? as i8 as i64)),
+            ENC_INT16 => Ok(Str::int(i16::from_le_bytes(self.arr()?) as i64)),
+            ENC_INT32 => Ok(Str::int(i32::from_le_bytes(self.arr()?) as i64)),
             ENC_LZF => {
                 let clen = self.len()?;
                 let ulen = self.len()?;
                 if ulen > clen.saturating_mul(LZF_MAX_RATIO) + 64 {
-                    self.pos = at;
-                    return self.err(format!(
-                        "LZF string claims {ulen} bytes from {clen} compressed bytes"
+                    return Err(bad(
+                        at,
+                        format!("Invalid LZF compressed string: {ulen} bytes claimed from {clen} compressed bytes"),
                     ));
                 }
-                let c = self.take(usize::try_from(clen).unwrap_or(usize::MAX))?;
-                match lzf::decompress(c, ulen as usize) {
-                    Some(v) if v.len() == ulen as usize => Ok(Cow::Owned(v)),
-                    _ => {
-                        self.pos = at;
-                        self.err("invalid LZF compressed string")
-                    }
-                }
+                let out = if self.fits(clen) {
+                    let c = self.bytes(clen as usize)?;
+                    decompress(c, ulen)
+                } else {
+                    let c = self.owned(clen)?;
+                    decompress(&c, ulen)
+                };
+                out.map(Str::Owned)
+                    .ok_or_else(|| bad(at, "Invalid LZF compressed string"))
             }
-            e => {
-                self.pos = at;
-                self.err(format!("unknown string encoding {e}"))
-            }
+            e => Err(bad(at, format!("Unknown RDB string encoding type {e}"))),
         }
     }
 
     /// An old-style (RDB_TYPE_ZSET) double: a length byte then its decimal text; 253/254/255
     /// are NaN, +inf and -inf (rdbLoadDoubleValue).
     fn text_double(&mut self) -> Res<f64> {
-        let at = self.pos;
+        let at = self.offset();
         let n = self.u8()?;
         match n {
             253 => Ok(f64::NAN),
             254 => Ok(f64::INFINITY),
             255 => Ok(f64::NEG_INFINITY),
             _ => {
-                let s = self.take(n as usize)?;
-                match std::str::from_utf8(s)
+                let s = self.bytes(n as usize)?;
+                std::str::from_utf8(s)
                     .ok()
                     .and_then(|t| t.trim().parse::<f64>().ok())
-                {
-                    Some(v) => Ok(v),
-                    None => {
-                        self.pos = at;
-                        self.err("invalid double value")
-                    }
-                }
+                    .ok_or_else(|| bad(at, "invalid double value"))
             }
         }
     }
@@ -267,33 +303,54 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Loads every key of the RDB image `data` into `ks` (which the caller has emptied), as
-/// Redis's rdbLoadRio. On error `ks` holds whatever was loaded before it; callers load into a
-/// fresh keyspace and swap it in only on success.
+/// LZF-decompresses `c` into exactly `ulen` bytes (Redis accepts an empty result whatever the
+/// input, as lzf_decompress returns 0 for it).
+fn decompress(c: &[u8], ulen: u64) -> Option<Vec<u8>> {
+    if ulen == 0 {
+        return Some(Vec::new());
+    }
+    let n = usize::try_from(ulen).ok()?;
+    lzf::decompress(c, n).filter(|v| v.len() == n)
+}
+
+/// Loads every key of the RDB image `data` into `ks` (which the caller has emptied).
 pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
-    let mut r = Reader { data, pos: 0 };
-    let magic = r.take(9).map_err(|_| LoadError {
-        offset: 0,
+    load_stream(data, Some(data.len() as u64), ks, opts)
+}
+
+/// Loads every key of the RDB stream `src` into `ks` (which the caller has emptied), as
+/// Redis's rdbLoadRio. `total` is the stream's length when known (a file's size): it bounds
+/// every allocation a length in the file asks for. On error `ks` holds whatever was loaded
+/// before it; callers load into a fresh keyspace and swap it in only on success.
+pub fn load_stream<R: Read>(
+    src: R,
+    total: Option<u64>,
+    ks: &mut Keyspace,
+    opts: &LoadOptions,
+) -> Res<Loaded> {
+    let mut r = Reader::new(src, total, opts.verify_checksum);
+    let magic: [u8; 9] = r.arr().map_err(|e| LoadError {
+        offset: e.offset,
         what: "file is shorter than the RDB header (not an RDB file?)".into(),
     })?;
     if &magic[..5] != b"REDIS" {
-        return Err(LoadError {
-            offset: 0,
-            what: "wrong signature trying to load DB from file (not an RDB file?)".into(),
-        });
+        return Err(bad(
+            0,
+            "Wrong signature trying to load DB from file (not an RDB file?)",
+        ));
     }
     let version = std::str::from_utf8(&magic[5..])
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(0);
     if !(1..=RDB_VERSION).contains(&version) {
-        return Err(LoadError {
-            offset: 5,
-            what: format!(
-                "can't handle RDB format version {}",
+        return Err(bad(
+            5,
+            format!(
+                "Can't handle RDB format version {}",
                 String::from_utf8_lossy(&magic[5..])
             ),
-        });
+        ));
     }
     let mut out = Loaded {
         version,
@@ -303,7 +360,7 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
     let mut expire: Option<i64> = None;
     let mut idle: Option<u64> = None;
     loop {
-        let op_at = r.pos;
+        let op_at = r.offset();
         let t = r.u8()?;
         match t {
             OPCODE_EXPIRETIME => {
@@ -326,10 +383,12 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
             OPCODE_SELECTDB => {
                 let n = r.len()?;
                 if n >= ks.dbs.len() as u64 {
-                    r.pos = op_at;
-                    return r.err(format!(
-                        "FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting",
-                        ks.dbs.len()
+                    return Err(bad(
+                        op_at,
+                        format!(
+                            "FATAL: Data file was created with a Redis server configured to handle more than {} databases. Exiting",
+                            ks.dbs.len()
+                        ),
                     ));
                 }
                 db = n as usize;
@@ -339,14 +398,15 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
                 let size = r.len()?;
                 let expires = r.len()?;
                 // A hint only: never reserve more than the bytes left could hold.
-                let left = (data.len() - r.pos) as u64 / 2;
-                ks.dbs[db].dict.expand(size.min(left) as usize);
-                ks.dbs[db].expires.expand(expires.min(left) as usize);
+                let size = r.plausible(size, 3);
+                let expires = r.plausible(expires, 12);
+                ks.dbs[db].dict.expand(size);
+                ks.dbs[db].expires.expand(expires);
                 continue;
             }
             OPCODE_AUX => {
-                let k = r.string()?.into_owned();
-                let v = r.string()?.into_owned();
+                let k = r.string()?.into_vec();
+                let v = r.string()?.into_vec();
                 match &k[..] {
                     b"repl-id" => out.repl_id = Some(v.clone()),
                     b"repl-offset" => out.repl_offset = crate::util::numeric::parse_i64(&v),
@@ -358,21 +418,24 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
                 continue;
             }
             OPCODE_MODULE_AUX => {
-                r.pos = op_at;
-                return r.err("the file holds module data, and this server loads no modules");
+                return Err(bad(
+                    op_at,
+                    "The RDB file contains AUX module data I can't load: no matching module",
+                ));
             }
             OPCODE_FUNCTION | OPCODE_FUNCTION2 => {
-                r.pos = op_at;
-                return r.err(
+                return Err(bad(
+                    op_at,
                     "the file holds Redis Functions libraries, which this server does not support",
-                );
+                ));
             }
             _ => {}
         }
-        // A key.
-        let key = r.string()?;
-        let value_at = r.pos;
-        let value = match load_value(&mut r, t, opts) {
+        // A key: copied into the dict's key form at once (inline up to 22 bytes, no
+        // allocation), which frees the read buffer for the value.
+        let key = InlineBytes::new(&r.string()?);
+        let value_at = r.offset();
+        let value = match load_value(&mut r, t, opts, &mut out.sanitizations) {
             Ok(v) => v,
             Err(mut e) => {
                 if e.offset == value_at {
@@ -385,6 +448,13 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
         let when = expire.take();
         let idle_secs = idle.take();
         let Some(value) = value else {
+            if opts.log_empty_keys {
+                serverlog!(
+                    Level::Warning,
+                    "rdbLoadObject skipping empty key: {}",
+                    String::from_utf8_lossy(&key)
+                );
+            }
             out.empty_skipped += 1;
             continue;
         };
@@ -399,52 +469,70 @@ pub fn load(data: &[u8], ks: &mut Keyspace, opts: &LoadOptions) -> Res<Loaded> {
             None => opts.lru_now,
         };
         let d = &mut ks.dbs[db];
-        if d.dict.contains_key(&key) {
-            r.pos = op_at;
-            return r.err(format!(
-                "duplicate key '{}' found in RDB file",
-                String::from_utf8_lossy(&key)
+        if let Some(ms) = when {
+            d.expires.insert(key.clone(), ms);
+        }
+        if let Err((key, _)) = d.dict.try_insert(key, RObj::new(value, lru)) {
+            return Err(bad(
+                op_at,
+                format!(
+                    "Duplicate key '{}' found in RDB file",
+                    String::from_utf8_lossy(&key)
+                ),
             ));
         }
-        if let Some(ms) = when {
-            d.expires.insert(&key[..], ms);
-        }
-        d.dict.insert(&key[..], RObj::new(value, lru));
         out.keys += 1;
     }
-    let eof = r.pos;
     if version >= 5 {
+        let got = r.crc_so_far();
+        let eof = r.offset();
         let expected = u64::from_le_bytes(r.arr()?);
-        if opts.verify_checksum && expected != 0 {
-            let got = crc64::crc64(0, &data[..eof]);
-            if got != expected {
-                r.pos = eof;
-                return r.err(format!(
-                    "wrong RDB checksum: the file says {expected:x}, its contents give {got:x}"
-                ));
-            }
+        if opts.verify_checksum && expected != 0 && got != expected {
+            return Err(bad(
+                eof,
+                format!("RDB CRC error: the file says {expected:x}, its contents give {got:x}"),
+            ));
         }
     }
-    out.len = r.pos;
+    out.len = r.offset();
     Ok(out)
 }
 
 /// Reads one `<type> <value>` pair from `data` (a DUMP payload without its footer), as
 /// RESTORE does with rdbLoadObjectType + rdbLoadObject. An empty value is an error here.
-pub fn load_type_and_value(data: &[u8], opts: &LoadOptions) -> Res<Value> {
-    let mut r = Reader { data, pos: 0 };
+/// Returns the value and how many deep sanitizations it took.
+pub fn load_type_and_value(data: &[u8], opts: &LoadOptions) -> Res<(Value, u64)> {
+    let mut r = Reader::new(data, Some(data.len() as u64), false);
     let t = r.u8()?;
-    match load_value(&mut r, t, opts)? {
-        Some(v) => Ok(v),
-        None => Err(bad(0, "empty value")),
+    let mut sanitizations = 0;
+    match load_value(&mut r, t, opts, &mut sanitizations)? {
+        Some(v) => Ok((v, sanitizations)),
+        None => Err(bad(0, "empty key")),
     }
 }
 
 /// Reads one value of type `t`. `Ok(None)` for an empty value, which Redis skips.
-fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> {
-    let at = r.pos;
+fn load_value<R: Read>(
+    r: &mut Reader<R>,
+    t: u8,
+    o: &LoadOptions,
+    sanitizations: &mut u64,
+) -> Res<Option<Value>> {
+    let at = r.offset();
+    if o.deep_sanitize
+        && matches!(
+            t,
+            TYPE_SET_INTSET | TYPE_ZSET_LISTPACK | TYPE_HASH_LISTPACK | TYPE_LIST_QUICKLIST_2
+        )
+    {
+        *sanitizations += 1;
+    }
     let v = match t {
-        TYPE_STRING => Value::Str(StrValue::from_vec(r.string()?.into_owned())),
+        TYPE_STRING => Value::Str(match r.string()? {
+            Str::Int { v, .. } => StrValue::Int(v),
+            Str::Borrowed(b) => StrValue::from_bytes(b),
+            Str::Owned(v) => StrValue::from_vec(v),
+        }),
         TYPE_LIST => {
             let n = r.count()?;
             let mut l = new_list(o);
@@ -456,11 +544,17 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
         }
         TYPE_LIST_ZIPLIST => {
             let blob = r.string()?;
-            let items = ziplist::entries(&blob).map_err(|e| bad(at, e))?;
             let mut l = new_list(o);
-            for e in items {
-                l.push(&e, End::Tail, o.list_packed_threshold);
-            }
+            let mut scratch = [0u8; 20];
+            ziplist::for_each(&blob, |it| {
+                l.push(
+                    item_bytes(it, &mut scratch),
+                    End::Tail,
+                    o.list_packed_threshold,
+                );
+                Ok(())
+            })
+            .map_err(|e| bad(at, format!("List ziplist integrity check failed: {e}")))?;
             Value::List(l)
         }
         TYPE_LIST_QUICKLIST | TYPE_LIST_QUICKLIST_2 => {
@@ -468,46 +562,53 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
             let mut l = new_list(o);
             for _ in 0..nodes {
                 let container = if t == TYPE_LIST_QUICKLIST_2 {
-                    r.len()?
+                    let c_at = r.offset();
+                    let c = r.len()?;
+                    if c != CONTAINER_PLAIN && c != CONTAINER_PACKED {
+                        return Err(bad(
+                            c_at,
+                            format!("Quicklist integrity check failed: unknown node container {c}"),
+                        ));
+                    }
+                    c
                 } else {
                     CONTAINER_PACKED
                 };
-                let node_at = r.pos;
+                let node_at = r.offset();
                 let blob = r.string()?;
-                match container {
-                    CONTAINER_PLAIN => l.append_plain(&blob),
-                    CONTAINER_PACKED if t == TYPE_LIST_QUICKLIST_2 => {
-                        listpack::validate(&blob).map_err(|e| bad(node_at, e))?;
-                        l.append_listpack(Listpack::from_validated(blob.into_owned().into()));
-                    }
-                    CONTAINER_PACKED => {
-                        let items = ziplist::entries(&blob).map_err(|e| bad(node_at, e))?;
-                        for e in items {
-                            l.push(&e, End::Tail, o.list_packed_threshold);
-                        }
-                    }
-                    c => {
-                        return Err(bad(
-                            node_at,
-                            &format!("unknown quicklist node container {c}"),
-                        ))
-                    }
+                if blob.is_empty() {
+                    return Err(bad(node_at, "Quicklist integrity check failed: empty node"));
+                }
+                if container == CONTAINER_PLAIN {
+                    l.append_plain(&blob);
+                } else if t == TYPE_LIST_QUICKLIST_2 {
+                    listpack::validate(&blob).map_err(|e| {
+                        bad(node_at, format!("Listpack integrity check failed: {e}"))
+                    })?;
+                    // Redis silently skips empty nodes; an empty list is an empty key.
+                    let lp = Listpack::from_validated(blob.into_boxed());
+                    l.append_listpack(lp);
+                } else {
+                    let lp = listpack_from_ziplist(&blob, false).map_err(|e| {
+                        bad(node_at, format!("Ziplist integrity check failed: {e}"))
+                    })?;
+                    l.append_listpack(lp);
                 }
             }
             Value::List(l)
         }
         TYPE_SET => {
             let n = r.count()?;
-            let mut s = if n > o.set_max_intset_entries {
-                SetValue::new_hashtable(n)
+            let mut s = if n > o.set_max_intset_entries.min(1 << 30) as u64 {
+                SetValue::new_hashtable(r.plausible(n, 1))
             } else {
                 SetValue::default()
             };
             for _ in 0..n {
-                let m_at = r.pos;
+                let m_at = r.offset();
                 let m = r.string()?;
                 if !s.add(&m, o.set_max_intset_entries) {
-                    return Err(bad(m_at, "duplicate set members detected"));
+                    return Err(bad(m_at, "Duplicate set members detected"));
                 }
             }
             Value::Set(s)
@@ -515,7 +616,7 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
         TYPE_SET_INTSET => {
             let blob = r.string()?;
             let Some(is) = IntSet::from_blob(&blob) else {
-                return Err(bad(at, "intset integrity check failed"));
+                return Err(bad(at, "Intset integrity check failed."));
             };
             let mut s = SetValue::Intset(is);
             if s.len() > o.set_max_intset_entries {
@@ -525,26 +626,28 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
         }
         TYPE_ZSET | TYPE_ZSET_2 => {
             let n = r.count()?;
-            let mut big = Big::default();
+            let mut big = Big {
+                dict: Dict::with_capacity(r.plausible(n, 9)),
+                ..Big::default()
+            };
             let (mut maxlen, mut total) = (0usize, 0usize);
             for _ in 0..n {
-                let m_at = r.pos;
-                let m = r.string()?;
+                let m_at = r.offset();
+                let m = InlineBytes::new(&r.string()?);
                 let score = if t == TYPE_ZSET_2 {
                     r.binary_double()?
                 } else {
                     r.text_double()?
                 };
                 if score.is_nan() {
-                    return Err(bad(m_at, "zset with NAN score detected"));
-                }
-                if big.dict.contains_key(&m) {
-                    return Err(bad(m_at, "duplicate zset fields detected"));
+                    return Err(bad(m_at, "Zset with NAN score detected"));
                 }
                 maxlen = maxlen.max(m.len());
                 total += m.len();
-                big.dict.insert(&m[..], score);
                 big.zsl.insert(score, &m);
+                if !big.dict.insert_new(m, score) {
+                    return Err(bad(m_at, "Duplicate zset fields detected"));
+                }
             }
             let mut z = ZSetValue::from_big(big);
             z.convert_to_listpack_if_needed(
@@ -559,59 +662,73 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
         }
         TYPE_HASH => {
             let n = r.count()?;
-            let mut table = Table::default();
-            for _ in 0..n {
-                let f_at = r.pos;
-                let f = r.string()?;
-                let v = r.string()?;
-                if table.contains_key(&f) {
-                    return Err(bad(f_at, "duplicate hash fields detected"));
+            if n > o.hash_max_listpack_entries as u64 {
+                // Too many pairs for a listpack: a table from the start.
+                let mut table = Table::with_capacity(r.plausible(n, 2));
+                for _ in 0..n {
+                    let f_at = r.offset();
+                    let f = InlineBytes::new(&r.string()?);
+                    let v = r.string()?.into_boxed();
+                    if !table.insert_new(f, v) {
+                        return Err(bad(f_at, "Duplicate hash fields detected"));
+                    }
                 }
-                table.insert(&f[..], v.into_owned().into_boxed_slice());
-            }
-            let fits = n <= o.hash_max_listpack_entries
-                && table.iter().all(|(f, v)| {
-                    f.len() <= o.hash_max_listpack_value && v.len() <= o.hash_max_listpack_value
-                });
-            if fits {
-                let mut lp = Listpack::new();
-                for (f, v) in table.iter() {
-                    lp.push_back_many(&[f, v]);
-                }
-                Value::Hash(HashValue::from_listpack(lp))
-            } else {
                 Value::Hash(HashValue::from_table(table))
+            } else {
+                // A listpack in file order, unless a field or value is too long for one.
+                let mut arena: Vec<u8> = Vec::new();
+                let mut ends: Vec<usize> = Vec::with_capacity(2 * n as usize);
+                let mut fits = true;
+                for _ in 0..2 * n {
+                    let s = r.string()?;
+                    fits = fits && s.len() <= o.hash_max_listpack_value;
+                    arena.extend_from_slice(&s);
+                    ends.push(arena.len());
+                }
+                let lp = listpack_of(&arena, &ends);
+                if has_dup_fields(&lp) {
+                    return Err(bad(at, "Duplicate hash fields detected"));
+                }
+                let mut h = HashValue::from_listpack(lp);
+                if !fits || arena.len() + 11 * ends.len() > LISTPACK_MAX_SAFETY_SIZE {
+                    h.convert_to_table();
+                }
+                Value::Hash(h)
             }
         }
         TYPE_HASH_LISTPACK | TYPE_HASH_ZIPLIST | TYPE_HASH_ZIPMAP => {
             let blob = r.string()?;
-            let lp = match t {
-                TYPE_HASH_LISTPACK => {
-                    listpack::validate(&blob).map_err(|e| bad(at, e))?;
-                    Listpack::from_validated(blob.into_owned().into())
-                }
-                TYPE_HASH_ZIPLIST => lp_from(ziplist::entries(&blob).map_err(|e| bad(at, e))?),
-                _ => lp_from(ziplist::zipmap_entries(&blob).map_err(|e| bad(at, e))?),
+            let (lp, what) = match t {
+                TYPE_HASH_LISTPACK => (
+                    listpack::validate(&blob).map(|_| Listpack::from_validated(blob.into_boxed())),
+                    "Hash listpack",
+                ),
+                TYPE_HASH_ZIPLIST => (listpack_from_ziplist(&blob, true), "Hash ziplist"),
+                _ => (listpack_from_zipmap(&blob), "Zipmap"),
             };
+            let lp = lp.map_err(|e| bad(at, format!("{what} integrity check failed: {e}")))?;
             let n = lp.len();
             if n % 2 != 0 {
-                return Err(bad(at, "hash listpack with an odd number of entries"));
+                return Err(bad(
+                    at,
+                    format!("{what} integrity check failed: an odd number of entries"),
+                ));
             }
-            // Duplicate fields would break every later lookup (deep sanitization's check).
-            let mut seen: Dict<()> = Dict::with_capacity(n / 2);
-            let mut maxlen = 0;
-            for (i, e) in lp.iter().enumerate() {
-                maxlen = maxlen.max(e.str_len());
-                if i % 2 == 0 {
-                    let mut scratch = [0u8; 20];
-                    if !seen.insert_new(e.as_bytes(&mut scratch), ()) {
-                        return Err(bad(at, "duplicate hash fields detected"));
-                    }
-                }
+            if has_dup_fields(&lp) {
+                return Err(bad(
+                    at,
+                    format!("{what} integrity check failed: listpack with dup elements"),
+                ));
             }
             if n == 0 {
                 return Ok(None);
             }
+            // Redis checks element sizes only for zipmaps (an O(n) scan it skips otherwise).
+            let maxlen = if t == TYPE_HASH_ZIPMAP {
+                max_entry_len(&lp)
+            } else {
+                0
+            };
             let mut h = HashValue::from_listpack(lp);
             if n / 2 > o.hash_max_listpack_entries || maxlen > o.hash_max_listpack_value {
                 h.convert_to_table();
@@ -620,48 +737,65 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
         }
         TYPE_ZSET_LISTPACK | TYPE_ZSET_ZIPLIST => {
             let blob = r.string()?;
-            let lp = if t == TYPE_ZSET_LISTPACK {
-                listpack::validate(&blob).map_err(|e| bad(at, e))?;
-                Listpack::from_validated(blob.into_owned().into())
+            let (lp, what) = if t == TYPE_ZSET_LISTPACK {
+                (
+                    listpack::validate(&blob).map(|_| Listpack::from_validated(blob.into_boxed())),
+                    "Zset listpack",
+                )
             } else {
-                lp_from(ziplist::entries(&blob).map_err(|e| bad(at, e))?)
+                (listpack_from_ziplist(&blob, true), "Zset ziplist")
             };
+            let lp = lp.map_err(|e| bad(at, format!("{what} integrity check failed: {e}")))?;
             let n = lp.len();
             if n % 2 != 0 {
-                return Err(bad(at, "zset listpack with an odd number of entries"));
+                return Err(bad(
+                    at,
+                    format!("{what} integrity check failed: an odd number of entries"),
+                ));
             }
-            let mut seen: Dict<()> = Dict::with_capacity(n / 2);
-            let (mut maxlen, mut prev): (usize, Option<f64>) = (0, None);
+            let mut prev: Option<f64> = None;
             let mut items = lp.iter();
-            while let (Some(m), Some(s)) = (items.next(), items.next()) {
+            while let (Some(_), Some(s)) = (items.next(), items.next()) {
                 let score = match s {
                     Entry::Int(v) => v as f64,
                     Entry::Str(b) => match parse_f64(b) {
                         Some(v) if !v.is_nan() => v,
-                        _ => return Err(bad(at, "zset listpack with an invalid score")),
+                        _ => {
+                            return Err(bad(
+                                at,
+                                format!("{what} integrity check failed: an invalid score"),
+                            ))
+                        }
                     },
                 };
                 if prev.is_some_and(|p| score < p) {
-                    return Err(bad(at, "zset listpack out of order"));
+                    return Err(bad(
+                        at,
+                        format!("{what} integrity check failed: scores out of order"),
+                    ));
                 }
                 prev = Some(score);
-                let mut scratch = [0u8; 20];
-                maxlen = maxlen.max(m.str_len());
-                if !seen.insert_new(m.as_bytes(&mut scratch), ()) {
-                    return Err(bad(at, "duplicate zset fields detected"));
-                }
+            }
+            if has_dup_fields(&lp) {
+                return Err(bad(
+                    at,
+                    format!("{what} integrity check failed: listpack with dup elements"),
+                ));
             }
             if n == 0 {
                 return Ok(None);
             }
             let mut z = ZSetValue::from_listpack(lp);
-            if n / 2 > o.zset_max_listpack_entries || maxlen > o.zset_max_listpack_value {
+            if n / 2 > o.zset_max_listpack_entries {
                 z.convert_to_skiplist();
             }
             Value::ZSet(z)
         }
         TYPE_MODULE | TYPE_MODULE_2 => {
-            return Err(bad(at, "a module value, and this server loads no modules"));
+            return Err(bad(
+                at,
+                "The RDB file contains module data I can't load: no matching module type",
+            ));
         }
         TYPE_STREAM_LISTPACKS | TYPE_STREAM_LISTPACKS_2 => {
             return Err(bad(
@@ -672,7 +806,7 @@ fn load_value(r: &mut Reader<'_>, t: u8, o: &LoadOptions) -> Res<Option<Value>> 
         _ => {
             return Err(bad(
                 at.saturating_sub(1),
-                &format!("unknown RDB value type {t}"),
+                format!("Unknown RDB encoding type {t}"),
             ))
         }
     };
@@ -690,17 +824,130 @@ fn new_list(o: &LoadOptions) -> ListValue {
     ListValue::new(o.list_max_listpack_size, o.list_compress_depth)
 }
 
-fn lp_from(items: Vec<Vec<u8>>) -> Listpack {
+/// A ziplist element's string form (integers rendered into `scratch`).
+fn item_bytes<'a>(it: Item<'a>, scratch: &'a mut [u8; 20]) -> &'a [u8] {
+    match it {
+        Item::Str(s) => s,
+        Item::Int(v) => fmt_i64(v, scratch),
+    }
+}
+
+/// Builds a listpack from a ziplist's elements after checking it as Redis's
+/// ziplistValidateIntegrity does (and, for `pairs`, that it holds whole pairs; duplicates are
+/// the caller's check).
+fn listpack_from_ziplist(zl: &[u8], pairs: bool) -> Result<Listpack, &'static str> {
+    // Elements are gathered in one arena and appended in one splice: a listpack re-sizes its
+    // buffer on every edit, so appending one by one would copy it once per element.
+    let mut arena: Vec<u8> = Vec::with_capacity(zl.len());
+    let mut ends: Vec<usize> = Vec::new();
+    let mut scratch = [0u8; 20];
+    let n = ziplist::for_each(zl, |it| {
+        arena.extend_from_slice(item_bytes(it, &mut scratch));
+        ends.push(arena.len());
+        Ok(())
+    })?;
+    if pairs && n % 2 != 0 {
+        return Err("an odd number of entries");
+    }
+    Ok(listpack_of(&arena, &ends))
+}
+
+/// The listpack of a zipmap's (field, value) pairs, with Redis's lpSafeToAdd check.
+fn listpack_from_zipmap(zm: &[u8]) -> Result<Listpack, &'static str> {
+    let mut arena: Vec<u8> = Vec::with_capacity(zm.len());
+    let mut ends: Vec<usize> = Vec::new();
+    ziplist::zipmap_for_each(zm, |k, v| {
+        if arena.len() + k.len() + v.len() + 22 > LISTPACK_MAX_SAFETY_SIZE {
+            return Err("Hash zipmap with dup elements, or big length");
+        }
+        arena.extend_from_slice(k);
+        ends.push(arena.len());
+        arena.extend_from_slice(v);
+        ends.push(arena.len());
+        Ok(())
+    })?;
+    Ok(listpack_of(&arena, &ends))
+}
+
+fn listpack_of(arena: &[u8], ends: &[usize]) -> Listpack {
+    let mut items: Vec<&[u8]> = Vec::with_capacity(ends.len());
+    let mut start = 0;
+    for &e in ends {
+        items.push(&arena[start..e]);
+        start = e;
+    }
     let mut lp = Listpack::new();
-    let refs: Vec<&[u8]> = items.iter().map(|v| &v[..]).collect();
-    lp.push_back_many(&refs);
+    lp.push_back_many(&items);
     lp
 }
 
-fn bad(offset: usize, what: &str) -> LoadError {
-    LoadError {
-        offset,
-        what: what.to_string(),
+/// The longest element of a listpack, in bytes of its string form.
+fn max_entry_len(lp: &Listpack) -> usize {
+    lp.iter().map(|e| e.str_len()).max().unwrap_or(0)
+}
+
+/// Whether two fields (entries 0, 2, 4 ...) of `lp` are equal as strings. The fields are
+/// decoded once; small listpacks then compare every pair (no allocation), larger ones sort
+/// 64-bit keyed hashes and compare only fields whose hashes are equal.
+fn has_dup_fields(lp: &Listpack) -> bool {
+    let n = lp.len() / 2;
+    if n < 2 {
+        return false;
+    }
+    if n <= DUP_PAIRWISE_MAX {
+        let mut f = [Entry::Int(0); DUP_PAIRWISE_MAX];
+        for (slot, e) in f.iter_mut().zip(lp.iter().step_by(2)) {
+            *slot = e;
+        }
+        let f = &f[..n];
+        return (1..n).any(|i| f[..i].iter().any(|&b| same_entry(f[i], b)));
+    }
+    use std::hash::{BuildHasher, Hasher};
+    static STATE: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let state = STATE.get_or_init(Default::default);
+    let all: Vec<Entry<'_>> = lp.iter().step_by(2).collect();
+    let mut scratch = [0u8; 20];
+    let mut hashes: Vec<(u64, u32)> = all
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut h = state.build_hasher();
+            h.write(e.as_bytes(&mut scratch));
+            (h.finish(), i as u32)
+        })
+        .collect();
+    hashes.sort_unstable();
+    // Within each run of equal hashes (almost always of length 1), compare every pair.
+    let mut i = 0;
+    while i < hashes.len() {
+        let mut j = i + 1;
+        while j < hashes.len() && hashes[j].0 == hashes[i].0 {
+            j += 1;
+        }
+        for a in i..j {
+            let x = all[hashes[a].1 as usize];
+            if hashes[a + 1..j]
+                .iter()
+                .any(|&(_, b)| same_entry(x, all[b as usize]))
+            {
+                return true;
+            }
+        }
+        i = j;
+    }
+    false
+}
+
+/// Whether two listpack entries have the same string form (Redis compares fields as strings).
+fn same_entry(a: Entry<'_>, b: Entry<'_>) -> bool {
+    match (a, b) {
+        (Entry::Int(x), Entry::Int(y)) => x == y,
+        (Entry::Str(x), Entry::Str(y)) => x == y,
+        (Entry::Int(x), Entry::Str(s)) | (Entry::Str(s), Entry::Int(x)) => {
+            let mut buf = [0u8; 20];
+            fmt_i64(x, &mut buf) == s
+        }
     }
 }
 

@@ -36,11 +36,12 @@
 //! Redis versions load.
 
 pub mod load;
+mod reader;
 pub mod save;
 mod ziplist;
 
-pub use load::{load, load_type_and_value, LoadError, LoadOptions, Loaded};
-pub use save::{save_to, RdbWriter, SaveOptions};
+pub use load::{load, load_stream, load_type_and_value, LoadError, LoadOptions, Loaded};
+pub use save::{save_to, save_to_with, RdbWriter, SaveOptions};
 
 /// Redis's RDB_VERSION for 7.0.
 pub const RDB_VERSION: u32 = 10;

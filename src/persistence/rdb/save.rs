@@ -275,6 +275,18 @@ impl<W: Write> RdbWriter<W> {
 /// Writes the whole keyspace as an RDB file into `out` (Redis's rdbSaveRio); returns the sink
 /// and the number of bytes written.
 pub fn save_to<W: Write>(ks: &Keyspace, out: W, opts: &SaveOptions) -> io::Result<(W, u64)> {
+    save_to_with(ks, out, opts, |_| {})
+}
+
+/// [`save_to`], calling `after_key(keys_written_so_far)` after each key (where Redis's
+/// rdbSaveDb applies `rdb-key-save-delay` and a forked child reports its progress).
+pub fn save_to_with<W: Write, F: FnMut(u64)>(
+    ks: &Keyspace,
+    out: W,
+    opts: &SaveOptions,
+    mut after_key: F,
+) -> io::Result<(W, u64)> {
+    let mut keys = 0u64;
     let mut w = RdbWriter::new(out, opts.checksum);
     w.raw(format!("REDIS{RDB_VERSION:04}").as_bytes())?;
     for (name, value) in &opts.aux {
@@ -306,6 +318,8 @@ pub fn save_to<W: Write>(ks: &Keyspace, out: W, opts: &SaveOptions) -> io::Resul
             w.byte(RdbWriter::<W>::type_code(o))?;
             w.string(key, opts.compress)?;
             w.object(o, opts.compress)?;
+            keys += 1;
+            after_key(keys);
         }
     }
     let n = w.written() + 9;

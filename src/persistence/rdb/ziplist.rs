@@ -1,8 +1,10 @@
 //! Readers for the compact encodings of older RDB files: ziplist (Redis 2.6 to 6.2) and
 //! zipmap (Redis 2.4 and earlier). Loading converts them to listpacks or the big encodings.
 //!
-//! Owns: parsing and validating those two byte layouts. It must never panic on any input; it
-//! never writes them (Redis 7.0 writes neither).
+//! Owns: parsing and validating those two byte layouts with every check of Redis's
+//! `ziplistValidateIntegrity` (deep) and `zipmapValidateIntegrity`. It must never panic on any
+//! input and never allocate: entries are handed to a callback as borrowed slices or integers.
+//! It never writes them (Redis 7.0 writes neither).
 //!
 //! ```text
 //!   ziplist: <zlbytes u32 LE> <zltail u32 LE> <zllen u16 LE> <entry>... <FF>
@@ -13,156 +15,208 @@
 //!       C0 / D0 / E0 / F0 / FE   int16 / int32 / int64 / int24 / int8, little-endian
 //!       F1 .. FD                 the integer 0 .. 12, no data
 //!   zipmap:  <zmlen u8> (<len> <key> <len> <free u8> <value> <free bytes>)... <FF>
-//!     len: 1 byte < 254, or FE + u32 LE
+//!     len: 1 byte < 254, or FE + u32 LE (only for lengths >= 254)
 //! ```
 
-use crate::util::numeric::fmt_i64;
+/// One element of a ziplist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item<'a> {
+    Str(&'a [u8]),
+    Int(i64),
+}
 
 type Res<T> = Result<T, &'static str>;
 
+/// 10 bytes: zlbytes, zltail, zllen (Redis's ZIPLIST_HEADER_SIZE).
+const ZL_HEADER: usize = 10;
+/// 254: a ziplist prevlen or zipmap length byte of this value means "4 more bytes follow".
+const BIGLEN: u8 = 254;
+const END: u8 = 0xFF;
+
 fn u32_le(b: &[u8], at: usize) -> Res<u32> {
-    let s = b.get(at..at + 4).ok_or("ziplist entry past its end")?;
-    Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    match b.get(at..at + 4) {
+        Some(s) => Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]])),
+        None => Err("entry past the end"),
+    }
 }
 
-/// Every element of a ziplist, integers rendered as decimal strings.
-pub fn entries(b: &[u8]) -> Res<Vec<Vec<u8>>> {
-    if b.len() < 11 {
+/// Walks a ziplist, calling `f` with each element in order; returns how many there were.
+/// Fails on anything `ziplistValidateIntegrity(deep)` rejects, or when `f` fails.
+pub fn for_each<'a>(b: &'a [u8], mut f: impl FnMut(Item<'a>) -> Res<()>) -> Res<usize> {
+    if b.len() < ZL_HEADER + 1 {
         return Err("ziplist shorter than its header");
     }
     if u32_le(b, 0)? as usize != b.len() {
         return Err("ziplist size header does not match its length");
     }
-    if b[b.len() - 1] != 0xFF {
+    let end = b.len() - 1;
+    if b[end] != END {
         return Err("ziplist does not end with its terminator");
     }
-    let count = u16::from_le_bytes([b[8], b[9]]);
-    let end = b.len() - 1;
-    let mut p = 10;
-    let mut out = Vec::new();
-    let mut prev_len = 0usize;
-    while p < end {
-        let entry_start = p;
-        let prevlen = if b[p] < 254 {
-            p += 1;
-            b[p - 1] as usize
-        } else if b[p] == 254 {
-            p += 5;
-            u32_le(b, p - 4)? as usize
+    let tail = u32_le(b, 4)? as usize;
+    if tail > end {
+        return Err("ziplist tail offset points outside it");
+    }
+    let header_count = u16::from_le_bytes([b[8], b[9]]);
+    let mut p = ZL_HEADER;
+    let mut count = 0usize;
+    let mut prev_raw = 0usize;
+    let mut last: Option<usize> = None;
+    // Every index below is checked against `end` (the terminator) before use.
+    while b[p] != END {
+        let start = p;
+        let (prevlen, plsize) = if b[p] < BIGLEN {
+            (b[p] as usize, 1)
         } else {
-            return Err("ziplist entry has an invalid prevlen");
+            (u32_le(b, p + 1)? as usize, 5)
         };
-        if prevlen != prev_len {
+        if p + plsize > end {
+            return Err("ziplist entry header past the end");
+        }
+        if prevlen != prev_raw {
             return Err("ziplist entry prevlen does not match the previous entry");
         }
-        let enc = *b.get(p).ok_or("ziplist entry past its end")?;
-        let take = |p: usize, n: usize| -> Res<&[u8]> {
-            if p + n > end {
-                Err("ziplist entry past its end")
-            } else {
-                Ok(&b[p..p + n])
-            }
-        };
-        let mut scratch = [0u8; 20];
-        let (item, next) = match enc >> 6 {
-            0 => {
-                let n = (enc & 0x3F) as usize;
-                (take(p + 1, n)?.to_vec(), p + 1 + n)
-            }
+        let q = p + plsize;
+        let enc = b[q];
+        let (hdr, len): (usize, usize) = match enc >> 6 {
+            0 => (1, (enc & 0x3F) as usize),
             1 => {
-                let lo = *take(p + 1, 1)?
-                    .first()
-                    .ok_or("ziplist entry past its end")?;
-                let n = (((enc & 0x3F) as usize) << 8) | lo as usize;
-                (take(p + 2, n)?.to_vec(), p + 2 + n)
+                if q + 1 > end {
+                    return Err("ziplist entry header past the end");
+                }
+                (2, (((enc & 0x3F) as usize) << 8) | b[q + 1] as usize)
             }
             2 => {
                 if enc != 0x80 {
                     return Err("ziplist entry has an invalid encoding");
                 }
-                let l = take(p + 1, 4)?;
-                let n = u32::from_be_bytes([l[0], l[1], l[2], l[3]]) as usize;
-                (take(p + 5, n)?.to_vec(), p + 5 + n)
+                if q + 5 > end {
+                    return Err("ziplist entry header past the end");
+                }
+                (
+                    5,
+                    u32::from_be_bytes([b[q + 1], b[q + 2], b[q + 3], b[q + 4]]) as usize,
+                )
             }
-            _ => {
-                let (v, n): (i64, usize) = match enc {
-                    0xC0 => {
-                        let d = take(p + 1, 2)?;
-                        (i16::from_le_bytes([d[0], d[1]]) as i64, 2)
-                    }
-                    0xD0 => {
-                        let d = take(p + 1, 4)?;
-                        (i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64, 4)
-                    }
-                    0xE0 => {
-                        let d = take(p + 1, 8)?;
-                        let mut a = [0u8; 8];
-                        a.copy_from_slice(d);
-                        (i64::from_le_bytes(a), 8)
-                    }
-                    0xF0 => {
-                        let d = take(p + 1, 3)?;
-                        ((i32::from_le_bytes([0, d[0], d[1], d[2]]) >> 8) as i64, 3)
-                    }
-                    0xFE => (take(p + 1, 1)?[0] as i8 as i64, 1),
-                    0xF1..=0xFD => (((enc & 0x0F) as i64) - 1, 0),
-                    _ => return Err("ziplist entry has an invalid encoding"),
-                };
-                (fmt_i64(v, &mut scratch).to_vec(), p + 1 + n)
-            }
+            _ => match enc {
+                0xC0 => (1, 2),
+                0xD0 => (1, 4),
+                0xE0 => (1, 8),
+                0xF0 => (1, 3),
+                0xFE => (1, 1),
+                0xF1..=0xFD => (1, 0),
+                _ => return Err("ziplist entry has an invalid encoding"),
+            },
         };
-        out.push(item);
-        prev_len = next - entry_start;
+        let data = q + hdr;
+        let next = data.checked_add(len).ok_or("ziplist entry too long")?;
+        if next > end {
+            return Err("ziplist entry past the end");
+        }
+        let d = &b[data..next];
+        let item = if enc >> 6 < 3 {
+            Item::Str(d)
+        } else {
+            Item::Int(match enc {
+                0xC0 => i16::from_le_bytes([d[0], d[1]]) as i64,
+                0xD0 => i32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64,
+                0xE0 => i64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]),
+                0xF0 => (i32::from_le_bytes([0, d[0], d[1], d[2]]) >> 8) as i64,
+                0xFE => d[0] as i8 as i64,
+                _ => ((enc & 0x0F) as i64) - 1,
+            })
+        };
+        f(item)?;
+        prev_raw = next - start;
+        last = Some(start);
         p = next;
+        count += 1;
     }
     if p != end {
-        return Err("ziplist entries overrun the terminator");
+        return Err("ziplist terminator before its end");
     }
-    if count != u16::MAX && count as usize != out.len() {
+    if let Some(l) = last {
+        if l != tail {
+            return Err("ziplist tail offset does not point at its last entry");
+        }
+    }
+    if header_count != u16::MAX && header_count as usize != count {
         return Err("ziplist element count does not match its entries");
     }
-    Ok(out)
+    Ok(count)
 }
 
-/// Every key and value of a zipmap, in order (key, value, key, value ...).
-pub fn zipmap_entries(b: &[u8]) -> Res<Vec<Vec<u8>>> {
-    let mut p = 1;
-    let mut out = Vec::new();
+/// Walks a zipmap, calling `f` with each (key, value) pair; returns how many there were.
+/// Fails on anything `zipmapValidateIntegrity(deep)` rejects (an empty zipmap, a wrong count,
+/// a 5-byte length for a length below 254, anything reaching past the end) or when `f` fails.
+pub fn zipmap_for_each<'a>(
+    b: &'a [u8],
+    mut f: impl FnMut(&'a [u8], &'a [u8]) -> Res<()>,
+) -> Res<usize> {
+    if b.len() < 2 {
+        return Err("zipmap shorter than its header");
+    }
+    if b[b.len() - 1] != END {
+        return Err("zipmap does not end with its terminator");
+    }
+    let last = b.len() - 1;
+    // A length at `p`: (value, bytes it takes), with Redis's check that it stays inside.
     let len_at = |p: usize| -> Res<(usize, usize)> {
-        match b.get(p) {
-            Some(&x) if x < 254 => Ok((x as usize, 1)),
-            Some(&254) => Ok((u32_le(b, p + 1)? as usize, 5)),
-            _ => Err("zipmap entry has an invalid length"),
+        let x = *b.get(p).ok_or("zipmap entry past the end")?;
+        let (l, s) = if x < BIGLEN {
+            (x as usize, 1)
+        } else {
+            (u32_le(b, p + 1)? as usize, 5)
+        };
+        if p + s > last {
+            return Err("zipmap entry length past the end");
         }
+        if s != 1 && l < BIGLEN as usize {
+            return Err("zipmap length below 254 in 5 bytes");
+        }
+        Ok((l, s))
     };
-    loop {
-        match b.get(p) {
-            None => return Err("zipmap without its terminator"),
-            Some(&0xFF) => break,
-            _ => {}
+    let mut p = 1;
+    let mut count = 0usize;
+    while b[p] != END {
+        let (klen, s) = len_at(p)?;
+        let k = p + s;
+        p = k.checked_add(klen).ok_or("zipmap entry too long")?;
+        if p > last {
+            return Err("zipmap entry past the end");
         }
-        let (klen, h) = len_at(p)?;
-        p += h;
-        let key = b.get(p..p + klen).ok_or("zipmap entry past its end")?;
-        p += klen;
-        let (vlen, h) = len_at(p)?;
-        p += h;
-        let free = *b.get(p).ok_or("zipmap entry past its end")? as usize;
-        p += 1;
-        let val = b.get(p..p + vlen).ok_or("zipmap entry past its end")?;
-        p += vlen + free;
-        out.push(key.to_vec());
-        out.push(val.to_vec());
+        let (vlen, s) = len_at(p)?;
+        let free = b[p + s] as usize;
+        let v = p + s + 1;
+        let vend = v.checked_add(vlen).ok_or("zipmap entry too long")?;
+        p = vend.checked_add(free).ok_or("zipmap entry too long")?;
+        if p > last {
+            return Err("zipmap entry past the end");
+        }
+        f(&b[k..k + klen], &b[v..vend])?;
+        count += 1;
     }
-    if p + 1 != b.len() {
-        return Err("zipmap has bytes after its terminator");
+    if count == 0 {
+        return Err("empty zipmap");
     }
-    Ok(out)
+    if b[0] != BIGLEN && b[0] as usize != count {
+        return Err("zipmap element count does not match its entries");
+    }
+    Ok(count)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn collect(zl: &[u8]) -> Res<Vec<Item<'_>>> {
+        let mut v = Vec::new();
+        for_each(zl, |i| {
+            v.push(i);
+            Ok(())
+        })?;
+        Ok(v)
+    }
 
     #[test]
     fn ziplist_with_strings_and_ints() {
@@ -171,18 +225,36 @@ mod tests {
         body.extend_from_slice(&[0, 0x02, b'a', b'b']); // prevlen 0, 6-bit str
         body.extend_from_slice(&[4, 0xFD]); // prevlen 4, immediate 12
         body.extend_from_slice(&[2, 0xC0, 0x2C, 0x01]); // int16 300
+        let tail = 10 + body.len();
         body.extend_from_slice(&[4, 0xFE, 0xFF]); // int8 -1
         let total = 10 + body.len() + 1;
         let mut zl = (total as u32).to_le_bytes().to_vec();
-        zl.extend_from_slice(&0u32.to_le_bytes());
+        zl.extend_from_slice(&(tail as u32).to_le_bytes());
         zl.extend_from_slice(&4u16.to_le_bytes());
         zl.extend_from_slice(&body);
         zl.push(0xFF);
-        let got = entries(&zl).expect("valid");
-        assert_eq!(got, [&b"ab"[..], b"12", b"300", b"-1"]);
+        let got = collect(&zl).expect("valid");
+        assert_eq!(
+            got,
+            [
+                Item::Str(b"ab"),
+                Item::Int(12),
+                Item::Int(300),
+                Item::Int(-1)
+            ]
+        );
         for cut in 0..zl.len() {
-            assert!(entries(&zl[..cut]).is_err());
+            assert!(collect(&zl[..cut]).is_err());
         }
+        let mut bad_tail = zl.clone();
+        bad_tail[4] = 10;
+        assert!(
+            collect(&bad_tail).is_err(),
+            "tail offset must name the last entry"
+        );
+        let mut bad_count = zl.clone();
+        bad_count[8] = 3;
+        assert!(collect(&bad_count).is_err());
     }
 
     #[test]
@@ -190,8 +262,17 @@ mod tests {
         let zm = [
             2, 1, b'a', 1, 0, b'x', 2, b'b', b'c', 3, 1, b'y', b'z', b'!', 0, 0xFF,
         ];
-        let got = zipmap_entries(&zm).expect("valid");
-        assert_eq!(got, [&b"a"[..], b"x", b"bc", b"yz!"]);
-        assert!(zipmap_entries(&zm[..zm.len() - 1]).is_err());
+        let mut got = Vec::new();
+        zipmap_for_each(&zm, |k, v| {
+            got.push((k, v));
+            Ok(())
+        })
+        .expect("valid");
+        assert_eq!(got, [(&b"a"[..], &b"x"[..]), (b"bc", b"yz!")]);
+        assert!(zipmap_for_each(&zm[..zm.len() - 1], |_, _| Ok(())).is_err());
+        // Empty, or a small length in the 5-byte form: rejected as Redis does.
+        assert!(zipmap_for_each(&[0, 0xFF], |_, _| Ok(())).is_err());
+        let five = [1, 0xFE, 1, 0, 0, 0, b'k', 1, 0, b'v', 0xFF];
+        assert!(zipmap_for_each(&five, |_, _| Ok(())).is_err());
     }
 }
