@@ -130,7 +130,9 @@ pub fn save_options(srv: &Server) -> SaveOptions {
 pub fn load_options(srv: &Server) -> LoadOptions {
     let c = &srv.config;
     LoadOptions {
-        drop_expired: true,
+        // Redis's rdbLoad skips expired keys only on a master: a replica keeps them until
+        // its master's DEL.
+        drop_expired: !srv.repl.replica.is_replica() && c.replicaof.is_none(),
         now_ms: crate::db::mstime(),
         verify_checksum: c.rdbchecksum && !srv.introspection.debug.skip_checksum_validation,
         lru_now: srv.ks.lru_now(),
