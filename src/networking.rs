@@ -442,6 +442,13 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     srv.current_client = Some(key);
     commands::process_command(srv, key, argv);
     srv.current_client = None;
+    if srv
+        .clients
+        .get(key)
+        .is_some_and(|c| c.has_flag(cf::MASTER) && !c.errors.is_empty())
+    {
+        crate::replication::replica::master_got_error_reply(srv, key, mark);
+    }
     account_errors(srv, key);
     let Some(c) = srv.clients.get_mut(key) else {
         return;
