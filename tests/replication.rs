@@ -438,3 +438,28 @@ fn replica_of_unblocks_blocked_clients_with_an_error() {
     server.wait_for_sync(SYNC_TIMEOUT);
     assert_eq!(info_field(&server, "replication", "role"), "slave");
 }
+
+#[test]
+fn replica_logs_an_error_reply_to_its_master_as_critical() {
+    if !have_redis() {
+        return;
+    }
+    let master = redis_master(&[]);
+    let replica = rudis_replica(master.port(), &[]);
+    replica.wait_for_sync(SYNC_TIMEOUT);
+    let mut m = master.client();
+    m.cmd(&["DEBUG", "REPLICATE", "fake-command-1"]);
+    m.cmd(&["SET", "foo", "bar"]);
+    assert_converged(&master, &replica);
+    let line = replica.wait_for_log(
+        "== CRITICAL == This replica is sending an error to its master",
+        SYNC_TIMEOUT,
+    );
+    assert!(line.contains("fake-command-1"), "{line}");
+    assert!(
+        line.contains("after processing the command '<unknown>'"),
+        "{line}"
+    );
+    // The link stays up and the stream goes on.
+    assert_eq!(replica.client().cmd(&["GET", "foo"]).as_str(), "bar");
+}

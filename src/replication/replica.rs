@@ -649,6 +649,51 @@ fn is_getack(c: &Client, start: usize) -> bool {
     arg(0).eq_ignore_ascii_case(b"replconf") && arg(1).eq_ignore_ascii_case(b"getack")
 }
 
+/// An error reply to our master's stream (Redis's afterErrorReply for CLIENT_MASTER): never
+/// sent, but logged as CRITICAL since the data sets may now differ; with
+/// `propagation-error-behavior panic|panic-on-replicas` on a read-only replica, the process
+/// stops instead of diverging.
+pub fn master_got_error_reply(srv: &mut Server, key: usize, mark: (usize, usize)) {
+    let Some(c) = srv.clients.get(key) else {
+        return;
+    };
+    let reply = c.reply_since(mark);
+    let cmdname = c
+        .last_cmd
+        .and_then(|id| srv.commands.full_names.get(id).cloned())
+        .unwrap_or_else(|| "<unknown>".to_string());
+    let mut count = 0;
+    for line in reply.split(|&b| b == b'\n') {
+        let Some(err) = line.strip_prefix(b"-") else {
+            continue;
+        };
+        let err = err.strip_suffix(b"\r").unwrap_or(err);
+        // Redis logs the message as the command gave it: without the `-ERR ` it added.
+        let err = err.strip_prefix(b"ERR ").unwrap_or(err);
+        let text = String::from_utf8_lossy(&err[..err.len().min(4096)]);
+        serverlog!(
+            Level::Warning,
+            "== CRITICAL == This replica is sending an error to its master: '{text}' after processing the command '{cmdname}'"
+        );
+        count += 1;
+    }
+    srv.stat_unexpected_error_replies += count;
+    use crate::config::PropagationErrorBehavior as P;
+    if count > 0
+        && srv.config.replica_read_only
+        && matches!(
+            srv.config.propagation_error_behavior,
+            P::Panic | P::PanicOnReplicas
+        )
+    {
+        serverlog!(
+            Level::Warning,
+            "Guru Meditation: This replica panicked sending an error to its master after processing the command '{cmdname}' #replication/replica.rs"
+        );
+        std::process::abort();
+    }
+}
+
 /// Counts the executed bytes in our offset and feeds them to our replicas. `feed_raw` may
 /// advance the offset itself (Redis's feedReplicationBuffer does); the offset is set after
 /// it so it is counted exactly once either way.
