@@ -768,6 +768,11 @@ pub fn cron(srv: &mut Server) {
     if srv.repl.replica.master_client.is_some() {
         send_ack(srv);
     }
+    // A writable replica expires the TTLs its own clients set (Redis's databasesCron →
+    // expireSlaveKeys); the master's keys wait for its DEL.
+    if srv.ks.active_expire_enabled && srv.ks.expire_replica_keys() > 0 {
+        srv.propagate_expired();
+    }
 }
 
 /// True when a read-only replica must refuse this write (Redis's processCommand:
