@@ -463,3 +463,27 @@ fn replica_logs_an_error_reply_to_its_master_as_critical() {
     // The link stays up and the stream goes on.
     assert_eq!(replica.client().cmd(&["GET", "foo"]).as_str(), "bar");
 }
+
+#[test]
+fn replica_writable_expires_its_own_ttls_but_not_the_masters() {
+    if !have_redis() {
+        return;
+    }
+    let master = redis_master(&[]);
+    let replica = rudis_replica(master.port(), &[]);
+    replica.wait_for_sync(SYNC_TIMEOUT);
+    let mut m = master.client();
+    m.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    m.cmd(&["SET", "masters", "v", "PX", "100"]);
+    assert_converged(&master, &replica);
+    let mut r = replica.client();
+    r.cmd(&["CONFIG", "SET", "replica-read-only", "no"])
+        .assert_ok();
+    r.cmd(&["SET", "mine", "v", "PX", "100"]).assert_ok();
+    assert_eq!(r.cmd(&["DBSIZE"]).as_int(), 2);
+    // Our own key goes within a cron second; the master's stays (hidden) for its DEL.
+    wait_for(SYNC_TIMEOUT, "the replica's own key to expire", || {
+        r.cmd(&["DBSIZE"]).as_int() == 1
+    });
+    assert!(r.cmd(&["GET", "masters"]).is_nil());
+}
