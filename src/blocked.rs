@@ -409,6 +409,26 @@ pub fn unblock_by_request(srv: &mut Server, id: u64, error: bool) -> bool {
     true
 }
 
+/// Redis's disconnectAllBlockedClients, when a master turns replica: every blocked client
+/// gets `-UNBLOCKED force unblock ...` and is closed after that reply.
+pub fn disconnect_all_blocked_clients(srv: &mut Server) {
+    let blocked: Vec<usize> = srv.blocked.clients.keys().copied().collect();
+    for cid in blocked {
+        if !srv.clients.contains(cid) {
+            continue;
+        }
+        srv.clients[cid].add_error(
+            "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+        );
+        crate::networking::account_errors(srv, cid);
+        unblock_client(srv, cid);
+        if let Some(c) = srv.clients.get_mut(cid) {
+            c.flags |= crate::client::flags::CLOSE_AFTER_REPLY;
+        }
+        srv.pending_writes.push(cid);
+    }
+}
+
 /// A client is being freed: if it is blocked, it leaves every queue (Redis's freeClient
 /// calling unblockClient), with no reply.
 pub fn on_free_client(srv: &mut Server, cid: usize) {

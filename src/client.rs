@@ -315,6 +315,24 @@ impl Client {
         self.account();
     }
 
+    /// The reply bytes appended since `mark` (to log what our master was answered).
+    pub fn reply_since(&self, mark: (usize, usize)) -> Vec<u8> {
+        let (chunks, tail) = mark;
+        let mut out = Vec::new();
+        for (i, c) in self.reply.iter().enumerate() {
+            if i + 1 < chunks {
+                continue;
+            }
+            let from = if i + 1 == chunks {
+                tail.min(c.len())
+            } else {
+                0
+            };
+            out.extend_from_slice(&c[from..]);
+        }
+        out
+    }
+
     pub fn has_pending_replies(&self) -> bool {
         self.reply_bytes > 0
     }

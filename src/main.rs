@@ -110,6 +110,7 @@ fn main() {
         }
         std::process::exit(1);
     }
+    rudis::replication::replica::start_from_config(&mut server);
     if server.config.daemonize || !server.config.pidfile.is_empty() {
         rudis::daemon::create_pid_file(&server.config);
     }

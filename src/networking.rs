@@ -358,12 +358,27 @@ pub fn process_input(srv: &mut Server, key: usize) {
             }
             Ok(Parsed::Empty { consumed }) => {
                 c.qb_pos += consumed;
+                if c.has_flag(cf::MASTER) {
+                    crate::replication::replica::master_command_processed(
+                        srv, key, start, consumed,
+                    );
+                }
             }
             Ok(Parsed::Request { consumed }) => {
                 c.read_hint = 0;
+                // Our master's commands see keys as they are (no lazy expiry on a
+                // replica), and their bytes count in the replication offset once run.
+                let from_master = c.has_flag(cf::MASTER);
+                srv.ks.master_exec = from_master;
                 execute_parsed(srv, key, start);
+                srv.ks.master_exec = false;
                 if let Some(c) = srv.clients.get_mut(key) {
                     c.qb_pos = start + consumed;
+                }
+                if from_master {
+                    crate::replication::replica::master_command_processed(
+                        srv, key, start, consumed,
+                    );
                 }
             }
             Err(e) => {
@@ -427,6 +442,13 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     srv.current_client = Some(key);
     commands::process_command(srv, key, argv);
     srv.current_client = None;
+    if srv
+        .clients
+        .get(key)
+        .is_some_and(|c| c.has_flag(cf::MASTER) && !c.errors.is_empty())
+    {
+        crate::replication::replica::master_got_error_reply(srv, key, mark);
+    }
     account_errors(srv, key);
     let Some(c) = srv.clients.get_mut(key) else {
         return;
@@ -598,6 +620,9 @@ pub fn free_client(srv: &mut Server, key: usize) {
     }
     // Its transaction, watches and subscriptions go first: they index it.
     crate::multi::free_client_multi_state(srv, key);
+    if srv.clients[key].has_flag(cf::MASTER) {
+        crate::replication::replica::on_master_client_freed(srv, key);
+    }
     crate::pubsub::unsubscribe_everything(srv, key);
     crate::blocked::on_free_client(srv, key);
     crate::replication::master::on_free_client(srv, key);

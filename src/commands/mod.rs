@@ -33,6 +33,7 @@ pub mod keys;
 pub mod lists;
 pub mod pubsub;
 pub mod replication_cmds;
+pub mod replicaof;
 pub mod server_cmds;
 pub mod sets;
 pub mod sort;
@@ -188,6 +189,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     server_cmds::COMMANDS,
     zsets::COMMANDS,
     replication_cmds::COMMANDS,
+    replicaof::COMMANDS,
 ];
 
 impl CommandTable {
@@ -661,6 +663,17 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         );
         return None;
     }
+    // A read-only replica takes writes from its master only.
+    if cmd_flags & flags::WRITE != 0 && crate::replication::replica::rejects_write(srv, cid) {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "READONLY You can't write against a read only replica.",
+        );
+        return None;
+    }
     // RESP2 subscribers may only manage subscriptions (RESP3 pushes
     // messages out of band, so there it has no limits).
     let c = &srv.clients[cid];
@@ -675,6 +688,20 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             srv.commands.full_names[id]
         );
         reject(srv, cid, Some(id), argv, &msg);
+        return None;
+    }
+    // With `replica-serve-stale-data no` and the link down, only STALE commands run (an
+    // EXEC only when everything it queued is STALE).
+    let deny_stale = spec.flags & flags::STALE == 0
+        || (is_exec && srv.clients[cid].mstate.cmd_inv_flags & flags::STALE != 0);
+    if deny_stale && crate::replication::replica::link_down_denies_stale(srv) {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        );
         return None;
     }
     if in_multi

@@ -172,6 +172,10 @@ pub struct Keyspace {
     expire_scratch: Vec<Box<[u8]>>,
     /// Keys blocked clients wait on and keys made ready for them (see `blocking`).
     pub blocking: blocking::BlockingKeys,
+    /// On a writable replica: keys given a TTL by our own clients, not by our master
+    /// (Redis's slaveKeysWithExpire). Only these are expired locally, by
+    /// [`Keyspace::expire_replica_keys`].
+    pub replica_keys_with_expire: std::collections::HashSet<(usize, Box<[u8]>)>,
 }
 
 /// Wall clock in milliseconds since the epoch.
@@ -275,6 +279,7 @@ impl Keyspace {
             expire_last_fast_cycle_us: 0,
             expire_scratch: Vec::new(),
             blocking: blocking::BlockingKeys::new(databases.max(1)),
+            replica_keys_with_expire: Default::default(),
         }
     }
 
@@ -489,7 +494,41 @@ impl Keyspace {
             *t = when_ms;
         } else if d.dict.contains_key(key) {
             d.expires.insert(key, when_ms);
+        } else {
+            return;
         }
+        // A writable replica's own TTLs are its own to enforce (Redis's setExpire →
+        // rememberSlaveKeyWithExpire).
+        if self.replica_mode && !self.master_exec {
+            self.replica_keys_with_expire.insert((db, key.into()));
+        }
+    }
+
+    /// Redis's expireSlaveKeys: on a replica, deletes the keys our own clients gave a TTL
+    /// once it passed; keys that lost their TTL or vanished are forgotten. Returns the keys
+    /// expired.
+    pub fn expire_replica_keys(&mut self) -> u64 {
+        if self.replica_keys_with_expire.is_empty() {
+            return 0;
+        }
+        let now = mstime();
+        let mut gone = Vec::new();
+        let mut expired = Vec::new();
+        for (db, key) in &self.replica_keys_with_expire {
+            match self.dbs.get(*db).and_then(|d| d.expires.get(key).copied()) {
+                Some(when) if when < now => expired.push((*db, key.clone())),
+                Some(_) => {}
+                None => gone.push((*db, key.clone())),
+            }
+        }
+        for k in &gone {
+            self.replica_keys_with_expire.remove(k);
+        }
+        for (db, key) in &expired {
+            self.replica_keys_with_expire.remove(&(*db, key.clone()));
+            self.delete_expired(*db, key);
+        }
+        expired.len() as u64
     }
 
     /// The key's deadline in ms, if it has one.
@@ -684,6 +723,22 @@ mod tests {
         assert_eq!(ks.dbs[0].dict.len(), 1);
         ks.master_exec = true;
         assert!(ks.lookup_read(0, b"k").is_some());
+    }
+
+    #[test]
+    fn writable_replica_expires_only_its_own_ttls() {
+        let mut ks = Keyspace::new(1);
+        ks.replica_mode = true;
+        ks.set_key(0, b"mine", s("v"), false);
+        ks.set_key(0, b"masters", s("v"), false);
+        ks.set_expire(0, b"mine", 1);
+        ks.master_exec = true;
+        ks.set_expire(0, b"masters", 1);
+        ks.master_exec = false;
+        assert_eq!(ks.expire_replica_keys(), 1);
+        assert!(ks.dbs[0].dict.get(b"mine".as_slice()).is_none());
+        assert!(ks.dbs[0].dict.get(b"masters".as_slice()).is_some());
+        assert!(ks.replica_keys_with_expire.is_empty());
     }
 
     #[test]

@@ -102,10 +102,12 @@ pub fn save_options(srv: &Server) -> SaveOptions {
         MaxmemoryPolicy::AllkeysLru | MaxmemoryPolicy::VolatileLru
     );
     let mut aux = aux_fields(false);
-    // A master with a backlog records its replid and offset before aof-base (Redis's
-    // rdbPopulateSaveInfo / rdbSaveInfoAuxFields), so its replicas can continue after a
-    // restart.
-    if let Some(db) = crate::replication::master::rdb_stream_db(srv) {
+    // Replication info goes before aof-base, as Redis's rdbSaveInfoAuxFields writes it: a
+    // replica's (its master's id and offset) or a master's with a backlog, so either can
+    // continue partially after a restart.
+    if let Some(db) = crate::replication::rdb_save_stream_db(srv)
+        .or_else(|| crate::replication::master::rdb_stream_db(srv))
+    {
         let at = aux.len() - 1;
         aux.splice(
             at..at,
@@ -132,7 +134,9 @@ pub fn save_options(srv: &Server) -> SaveOptions {
 pub fn load_options(srv: &Server) -> LoadOptions {
     let c = &srv.config;
     LoadOptions {
-        drop_expired: true,
+        // Redis's rdbLoad skips expired keys only on a master: a replica keeps them until
+        // its master's DEL.
+        drop_expired: !srv.repl.replica.is_replica() && c.replicaof.is_none(),
         now_ms: crate::db::mstime(),
         verify_checksum: c.rdbchecksum && !srv.introspection.debug.skip_checksum_validation,
         lru_now: srv.ks.lru_now(),
@@ -435,6 +439,7 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
         Some((ks, l)) => {
             install(srv, ks, &l);
             crate::replication::master::restore_from_rdb(srv, &l);
+            crate::replication::replica::restore_from_rdb(srv, &l);
             if l.empty_skipped > 0 {
                 serverlog!(
                     Level::Warning,

@@ -34,8 +34,10 @@
 
 pub mod backlog;
 pub mod fullsync;
+pub mod handshake;
 pub mod master;
 pub mod replica;
+pub mod transfer;
 
 use std::fmt::Write as _;
 
@@ -43,6 +45,9 @@ use crate::server::Server;
 
 /// 40 zeros: Redis's "no id" for master_replid2 when there is none.
 pub const NULL_REPLID: &str = "0000000000000000000000000000000000000000";
+
+/// 40, Redis's CONFIG_RUN_ID_SIZE: length of a replication id and of the EOF mark.
+pub const RUN_ID_SIZE: usize = 40;
 
 /// 1000 ms, Redis's period of replicationCron.
 pub const CRON_PERIOD_MS: i64 = 1000;
@@ -125,7 +130,20 @@ pub fn cron(srv: &mut Server) {
 /// Redis's propagateNow → replicationFeedSlaves: one command of the stream, in its
 /// deterministic form, for database `db`.
 pub fn feed(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
+    // A replica passes on its master's stream verbatim instead (replica::apply_pending →
+    // master::feed_raw), as Redis's replicationFeedSlaves returns when masterhost is set.
+    if srv.repl.replica.is_replica() {
+        return;
+    }
     master::feed(srv, db, argv);
+}
+
+/// The repl-stream-db our RDB records, when it records replication info (Redis's
+/// rdbPopulateSaveInfo): then repl-id and repl-offset are `replid`/`master_repl_offset`.
+/// The replica part is [`replica::rdb_stream_db`]; a master with a backlog records its
+/// stream's db (the master side fills that in).
+pub fn rdb_save_stream_db(srv: &Server) -> Option<usize> {
+    replica::rdb_stream_db(srv)
 }
 
 /// The `# Replication` section of INFO, Redis's field names and order.

@@ -122,6 +122,18 @@ impl Proxy {
         self.shared.lock().cut = false;
     }
 
+    /// Same as [`Proxy::heal`].
+    pub fn restore(&self) {
+        self.heal();
+    }
+
+    /// Cuts the link for `d`, then heals it (blocks the caller for `d`).
+    pub fn cut_for(&self, d: Duration) {
+        self.cut();
+        thread::sleep(d);
+        self.heal();
+    }
+
     /// Stops moving bytes in both directions, on current and new connections, while keeping
     /// the sockets open: the peers see a silent link (their writes back up in the kernel
     /// buffers), as with a stalled network. Once it returns, no further byte is delivered

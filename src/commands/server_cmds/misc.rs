@@ -254,6 +254,10 @@ fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 
 /// `ROLE`: `["master", repl-offset, [replicas...]]`.
 fn role(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
+    if let Some(fields) = crate::replication::replica::role_fields(ctx.srv) {
+        crate::replication::replica::write_role(ctx.client(), &fields);
+        return;
+    }
     crate::commands::replication_cmds::role(ctx);
 }
 
