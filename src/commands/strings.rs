@@ -765,7 +765,7 @@ fn getex(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
     }
     let absolute = ext.flags & (opt::EXAT | opt::PXAT) != 0;
-    if absolute && !ctx.ks().replica_mode && when <= crate::db::mstime() {
+    if absolute && ctx.ks().check_already_expired(when) {
         // A deadline already past: the key goes now.
         ctx.ks().delete(db, key);
         let del: &[u8] = if ctx.srv.config.lazyfree_lazy_expire {

@@ -142,6 +142,9 @@ pub struct Keyspace {
     pub replica_mode: bool,
     /// True while executing our master's stream: keys are taken as they are.
     pub master_exec: bool,
+    /// True while an AOF is replayed (Redis's server.loading): nothing expires, and a TTL
+    /// already past is set rather than deleting the key; the keys go once loading is over.
+    pub loading: bool,
     /// False after DEBUG SET-ACTIVE-EXPIRE 0.
     pub active_expire_enabled: bool,
     /// True while a forked child shares our pages: LRU updates would copy them.
@@ -265,6 +268,7 @@ impl Keyspace {
             now_ms: mstime(),
             replica_mode: false,
             master_exec: false,
+            loading: false,
             active_expire_enabled: true,
             child_active: false,
             expired: Vec::new(),
@@ -319,7 +323,7 @@ impl Keyspace {
         };
         // Redis's keyIsExpired: a key is gone once the clock is *past* its
         // deadline, so a key set to expire at T is still readable at T.
-        if self.now_ms <= when {
+        if self.now_ms <= when || self.loading {
             return false;
         }
         if self.replica_mode {
@@ -347,8 +351,17 @@ impl Keyspace {
     /// Redis's keyIsExpired: true when `key` has a deadline the command
     /// clock is past. Deletes nothing (KEYS reports around such keys).
     pub fn is_expired(&self, db: usize, key: &[u8]) -> bool {
-        self.get_expire(db, key)
-            .is_some_and(|when| self.now_ms > when)
+        !self.loading
+            && self
+                .get_expire(db, key)
+                .is_some_and(|when| self.now_ms > when)
+    }
+
+    /// Redis's checkAlreadyExpired: a deadline at or before now deletes the key at once,
+    /// except on a replica (it waits for its master's DEL) and while loading (the key goes
+    /// once loading is over).
+    pub fn check_already_expired(&self, when: i64) -> bool {
+        when <= mstime() && !self.replica_mode && !self.loading
     }
 
     /// Finds `key` in `db`, applying lazy expiry and access bookkeeping.

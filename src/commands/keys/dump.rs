@@ -152,7 +152,7 @@ pub fn restore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         t => Some(t.saturating_add(now)),
     };
     if let Some(w) = when {
-        if w <= now && !ctx.ks().replica_mode {
+        if w <= now && ctx.ks().check_already_expired(w) {
             // Already expired: nothing to add (Redis's checkAlreadyExpired).
             if deleted {
                 ctx.rewrite_propagation(&[b"DEL", key]);

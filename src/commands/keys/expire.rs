@@ -124,10 +124,8 @@ fn expire_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, basetime: i64, seconds: bo
         }
     }
     // Redis's checkAlreadyExpired: a replica keeps the key with its past
-    // deadline and waits for its master's DEL.
-    // SWITCH-TO-CONFIG: also skip while loading (AOF replay) once the
-    // server has a loading flag.
-    if when <= mstime() && !ks.replica_mode {
+    // deadline and waits for its master's DEL; an AOF replay keeps it too.
+    if ks.check_already_expired(when) {
         ks.delete(db, key);
         ctx.dirty(1);
         ctx.rewrite_propagation(&[b"DEL", key]);

@@ -291,6 +291,7 @@ pub fn load_file(srv: &mut Server, dir: &Path, name: &str) -> FileResult {
     // loading (Redis turns aof_state off and runs the commands without call()).
     let status = std::mem::replace(&mut srv.aof.status, super::Status::Off);
     let gather = std::mem::replace(&mut srv.also_propagate.enabled, false);
+    srv.ks.loading = true;
     let stop = replay(
         srv,
         cid,
@@ -299,6 +300,7 @@ pub fn load_file(srv: &mut Server, dir: &Path, name: &str) -> FileResult {
         &mut valid_up_to,
         &mut valid_before_multi,
     );
+    srv.ks.loading = false;
     srv.aof.status = status;
     srv.also_propagate.enabled = gather;
     let in_multi = srv.clients.get(cid).is_some_and(|c| c.has_flag(cf::MULTI));
