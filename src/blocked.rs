@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use crate::client::flags as cf;
 use crate::commands::{Argv, Ctx};
-use crate::db::object::Value;
+use crate::db::object::ValueRef;
 use crate::db::Access;
 use crate::server::Server;
 
@@ -58,10 +58,10 @@ impl BlockType {
     }
 
     /// The block type a value can serve.
-    fn of(v: &Value) -> Option<BlockType> {
+    fn of(v: ValueRef<'_>) -> Option<BlockType> {
         match v {
-            Value::List(_) => Some(BlockType::List),
-            Value::ZSet(_) => Some(BlockType::ZSet),
+            ValueRef::List(_) => Some(BlockType::List),
+            ValueRef::ZSet(_) => Some(BlockType::ZSet),
             _ => None,
         }
     }
@@ -319,7 +319,7 @@ fn serve_key(srv: &mut Server, db: usize, key: &[u8], btype: BlockType) {
         let still_serves = srv.ks.dbs[db]
             .dict
             .get(key)
-            .and_then(|o| BlockType::of(&o.value))
+            .and_then(|o| BlockType::of(o.value()))
             == Some(btype);
         if !still_serves {
             break;
@@ -339,7 +339,7 @@ pub fn handle_clients_blocked_on_keys(srv: &mut Server) {
             let btype = srv
                 .ks
                 .lookup(db, &key, Access::NoTouch)
-                .and_then(|o| BlockType::of(&o.value));
+                .and_then(|o| BlockType::of(o.value()));
             // The lookup may have expired the key: its DEL is propagated like any other.
             srv.propagate_expired();
             if let Some(t) = btype {

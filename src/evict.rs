@@ -177,7 +177,7 @@ fn populate(srv: &mut Server, db: usize) {
     };
     if is_allkeys(policy) {
         d.dict
-            .sample(samples, |k, o| picked.push((score(o.lru), k.into())));
+            .sample(samples, |k, o| picked.push((score(o.lru()), k.into())));
     } else {
         d.expires.sample(samples, |k, &when| {
             let idle = if policy == Policy::VolatileTtl {
@@ -185,7 +185,7 @@ fn populate(srv: &mut Server, db: usize) {
                 u64::MAX - when as u64
             } else {
                 match d.dict.get(k) {
-                    Some(o) => score(o.lru),
+                    Some(o) => score(o.lru()),
                     None => return,
                 }
             };

@@ -18,6 +18,7 @@
 //! | `multi`       | multi.c               | MULTI queue, WATCH and its invalidation     |
 //! | `evict`       | evict.c               | eviction of keys under maxmemory            |
 //! | `pubsub`      | pubsub.c, notify.c    | subscribers, messages, keyspace events      |
+//! | `replication` | replication.c         | replid, offsets, backlog, master and replica|
 //! | `util`        | util.c                | glob, number parsing/formatting, bits       |
 //! | `alloc`       | zmalloc.c             | counting allocator (INFO used_memory)       |
 
@@ -35,6 +36,7 @@ pub mod networking;
 pub mod persistence;
 pub mod pubsub;
 pub mod reactor;
+pub mod replication;
 pub mod resp;
 pub mod server;
 pub mod slowlog;

@@ -9,7 +9,8 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicI32, AtomicU8, Ordering};
 use std::sync::Mutex;
 
 /// Verbosity, ordered as Redis's `LL_DEBUG..LL_WARNING`.
@@ -37,6 +38,8 @@ static THRESHOLD: AtomicU8 = AtomicU8::new(Level::Notice as u8);
 static ROLE: AtomicU8 = AtomicU8::new(b'M');
 /// `None` = standard output.
 static SINK: Mutex<Option<File>> = Mutex::new(None);
+/// The descriptor [`SINK`] writes to, for [`write_from_handler`], which may not lock.
+static SINK_FD: AtomicI32 = AtomicI32::new(libc::STDOUT_FILENO);
 
 /// Sets the minimum level written.
 pub fn set_level(level: Level) {
@@ -62,9 +65,58 @@ pub fn set_file(path: &str) -> std::io::Result<()> {
         Some(OpenOptions::new().create(true).append(true).open(path)?)
     };
     if let Ok(mut sink) = SINK.lock() {
+        let fd = file.as_ref().map_or(libc::STDOUT_FILENO, |f| f.as_raw_fd());
         *sink = file;
+        SINK_FD.store(fd, Ordering::Relaxed);
     }
     Ok(())
+}
+
+/// Writes one line from a signal handler (Redis's serverLogFromHandler):
+/// `<pid>:signal-handler (<unix secs>) <msg>`. Only async-signal-safe calls:
+/// no lock, no allocation, digits formatted on the stack, plain `write(2)`s.
+pub fn write_from_handler(level: Level, msg: &str) {
+    if !enabled(level) {
+        return;
+    }
+    let fd = SINK_FD.load(Ordering::Relaxed);
+    let mut pid_buf = [0u8; 20];
+    let mut time_buf = [0u8; 20];
+    // SAFETY: getpid and time(NULL) are async-signal-safe and take no pointers we own.
+    let (pid, now) = unsafe {
+        (
+            libc::getpid() as u64,
+            libc::time(std::ptr::null_mut()) as u64,
+        )
+    };
+    let parts: [&[u8]; 6] = [
+        fmt_u64(pid, &mut pid_buf),
+        b":signal-handler (",
+        fmt_u64(now, &mut time_buf),
+        b") ",
+        msg.as_bytes(),
+        b"\n",
+    ];
+    for p in parts {
+        // SAFETY: `p` is a live slice for the duration of the call; a failed or short write
+        // loses part of a log line and nothing else.
+        if unsafe { libc::write(fd, p.as_ptr().cast(), p.len()) } < 0 {
+            return;
+        }
+    }
+}
+
+/// Decimal digits of `v` at the end of `buf`, without allocating (usable in a signal handler).
+pub fn fmt_u64(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            return &buf[i..];
+        }
+    }
 }
 
 /// Writes one line at `level`.

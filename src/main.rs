@@ -96,7 +96,15 @@ fn main() {
         serverlog!(Level::Warning, "{msg}");
         std::process::exit(1);
     }
-    if let Err(msg) = rudis::persistence::snapshot::load_at_startup(&mut server) {
+    // Redis's loadDataFromDisk: the AOF when it is on (never the RDB then), else the RDB.
+    let loaded = if server.config.appendonly {
+        rudis::persistence::aof::load::load_at_startup(&mut server)
+    } else {
+        rudis::persistence::snapshot::load_at_startup(&mut server)
+    };
+    if let Err(msg) =
+        loaded.and_then(|()| rudis::persistence::aof::open_on_server_start(&mut server))
+    {
         serverlog!(Level::Warning, "{msg}");
         std::process::exit(1);
     }

@@ -8,7 +8,7 @@
 //! ```text
 //!  token value        meaning
 //!  0 .. 63            listening sockets (TCP per bind address, then unix)
-//!  64                 reserved: the link to our master (replication issue)
+//!  64                 the link to our master (replica side of replication)
 //!  1024 + slab key    a client connection
 //! ```
 //! mio is edge-triggered: a readable client is read until `WouldBlock`,
@@ -21,6 +21,8 @@ use std::time::Duration;
 
 use mio::{Events, Interest, Poll, Token};
 
+/// The token of the socket to our master while the replica side handshakes with it.
+pub const MASTER_LINK_TOKEN: usize = 64;
 /// First token of client connections.
 pub const CLIENT_TOKEN_BASE: usize = 1024;
 /// Listening sockets use tokens below this.
@@ -34,6 +36,7 @@ const EVENTS_CAPACITY: usize = 1024;
 pub enum Target {
     Listener(usize),
     Client(usize),
+    MasterLink,
     Other(usize),
 }
 
@@ -49,6 +52,7 @@ pub fn target(token: Token) -> Target {
     match token.0 {
         t if t < MAX_LISTENERS => Target::Listener(t),
         t if t >= CLIENT_TOKEN_BASE => Target::Client(t - CLIENT_TOKEN_BASE),
+        MASTER_LINK_TOKEN => Target::MasterLink,
         t => Target::Other(t),
     }
 }

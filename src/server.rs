@@ -44,8 +44,11 @@ pub const MIN_RESERVED_FDS: u64 = 32;
 /// Samples kept for INFO's instantaneous_* rates, Redis's STATS_METRIC_SAMPLES.
 const METRIC_SAMPLES: usize = 16;
 
-/// Set by the signal handler; cron acts on it.
-static SHUTDOWN_SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// Redis's server.shutdown_asap: set by the SIGTERM/SIGINT handler (and only cleared by the
+/// main thread), acted upon by cron.
+static SHUTDOWN_ASAP: AtomicBool = AtomicBool::new(false);
+/// Redis's server.last_sig_received: which signal asked for the shutdown.
+static LAST_SIG_RECEIVED: AtomicI32 = AtomicI32::new(0);
 static SIGNAL_HANDLERS_SET: AtomicBool = AtomicBool::new(false);
 
 /// A rate sampled over cron ticks (ops/sec, KB/sec).
@@ -93,7 +96,6 @@ pub struct Server {
     pub to_close: Vec<usize>,
     /// Slab keys of MONITOR clients.
     pub monitors: Vec<usize>,
-    pub shutdown_asap: bool,
     pub cronloops: u64,
     /// Effective maxclients after the file-descriptor limit.
     pub maxclients: u64,
@@ -121,6 +123,8 @@ pub struct Server {
     pub introspection: crate::commands::server_cmds::Introspection,
     /// Save and load counters (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::snapshot::RdbState,
+    /// The forked child (BGSAVE), if one runs, and what it reported.
+    pub child: crate::persistence::child::ChildState,
     /// Reads and writes done on client sockets (INFO total_reads_processed,
     /// total_writes_processed).
     pub stat_total_reads_processed: u64,
@@ -144,6 +148,10 @@ pub struct Server {
     pub also_propagate: crate::commands::AlsoPropagate,
     /// Eviction under maxmemory: its candidate pool and state.
     pub evict: crate::evict::Evictor,
+    /// The append-only file (Redis's server.aof_*).
+    pub aof: crate::persistence::aof::AofState,
+    /// Replication: ids, offsets, the master side and the replica side.
+    pub repl: crate::replication::ReplState,
     /// MIGRATE's cached connections (Redis's server.migrate_cached_sockets).
     pub migrate_cache: crate::commands::keys::migrate::MigrateCache,
     /// Deep sanitizations of DUMP payloads and RDB values (Redis's
@@ -171,7 +179,6 @@ impl Server {
             pending_writes: Vec::new(),
             to_close: Vec::new(),
             monitors: Vec::new(),
-            shutdown_asap: false,
             cronloops: 0,
             maxclients,
             stat_numcommands: 0,
@@ -190,8 +197,9 @@ impl Server {
             blocked_clients: 0,
             blocked: Default::default(),
             propagation: Default::default(),
-            introspection: crate::commands::server_cmds::Introspection::new(&replid),
+            introspection: crate::commands::server_cmds::Introspection::new(),
             rdb: Default::default(),
+            child: Default::default(),
             stat_total_reads_processed: 0,
             stat_total_writes_processed: 0,
             pubsub: Default::default(),
@@ -202,6 +210,8 @@ impl Server {
             errors_seen: 0,
             also_propagate: Default::default(),
             evict: Default::default(),
+            aof: Default::default(),
+            repl: crate::replication::ReplState::new(&replid),
             migrate_cache: Default::default(),
             stat_dump_payload_sanitizations: 0,
             config,
@@ -260,6 +270,11 @@ impl Server {
                             crate::networking::read_from_client(self, key);
                         }
                     }
+                    Target::MasterLink => crate::replication::replica::on_link_event(
+                        self,
+                        readable,
+                        event.is_writable(),
+                    ),
                     Target::Other(_) => {}
                 }
             }
@@ -268,9 +283,6 @@ impl Server {
                 self.cron();
                 let period = Duration::from_millis((1000 / self.config.hz.clamp(1, 500)) as u64);
                 next_cron = Instant::now() + period;
-            }
-            if self.shutdown_asap && self.prepare_for_shutdown() {
-                self.exit(0);
             }
         }
     }
@@ -291,6 +303,9 @@ impl Server {
         // A pass of eviction that ran out of time goes on (Redis's
         // evictionTimeProc, a 0 ms timer).
         crate::evict::eviction_continues(self);
+        // Before any reply goes out: with appendfsync always a write is acknowledged only
+        // once it is on disk (Redis's beforeSleep → flushAppendOnlyFile).
+        crate::persistence::aof::flush(self, false);
         crate::networking::handle_pending_writes(self);
         crate::networking::free_clients_to_close(self);
     }
@@ -304,15 +319,22 @@ impl Server {
         self.ks.update_clock();
         let now = self.ks.now_ms;
         self.last_cron_ms = now;
-        let sig = SHUTDOWN_SIGNAL.swap(0, Ordering::SeqCst);
-        if sig != 0 {
-            let name = if sig == libc::SIGINT {
-                "SIGINT"
-            } else {
-                "SIGTERM"
+        // A SIGTERM or SIGINT arrived: shut down here, where it is safe to (Redis's
+        // serverCron). A failed shutdown (the final save failed) clears the request.
+        if shutdown_asap() {
+            let sig = LAST_SIG_RECEIVED.load(Ordering::SeqCst);
+            let flags = match sig {
+                libc::SIGINT if self.config.shutdown_on_sigint != 0 => {
+                    self.config.shutdown_on_sigint
+                }
+                libc::SIGTERM if self.config.shutdown_on_sigterm != 0 => {
+                    self.config.shutdown_on_sigterm
+                }
+                _ => 0,
             };
-            serverlog!(Level::Warning, "Received {name} scheduling shutdown...");
-            self.shutdown_asap = true;
+            if self.prepare_for_shutdown(flags) {
+                self.exit(0);
+            }
         }
         self.ops_metric.track(self.stat_numcommands, now);
         self.net_in_metric.track(self.stat_net_input_bytes, now);
@@ -322,7 +344,8 @@ impl Server {
         self.refresh_keyspace_settings();
         self.ks.active_expire_effort = self.config.active_expire_effort.clamp(1, 10) as u32;
         self.ks.active_expire_cycle(self.config.hz);
-        if self.config.activerehashing {
+        // No resizing or rehashing while a child shares our pages: it would copy them all.
+        if self.config.activerehashing && !self.child.active() {
             for db in &mut self.ks.dbs {
                 db.dict.shrink_to_fit_if_needed();
                 db.expires.shrink_to_fit_if_needed();
@@ -340,6 +363,19 @@ impl Server {
         self.stat_peak_memory = self.stat_peak_memory.max(crate::alloc::allocated());
         crate::commands::keys::migrate::close_timed_out(self);
         self.propagate_expired();
+        crate::persistence::bgsave::cron(self);
+        crate::persistence::aof::cron(self);
+        crate::replication::cron(self);
+        // After the replication cron, as Redis: a replica waiting for a full sync gets the
+        // first BGSAVE that can start.
+        crate::persistence::bgsave::cron_scheduled(self);
+    }
+
+    /// Redis's run_with_period(ms) inside cron: true on the ticks that fall every `ms`
+    /// milliseconds (every tick when `ms` is shorter than the tick).
+    pub fn run_with_period(&self, ms: u64) -> bool {
+        let tick_ms = (1000 / self.config.hz.clamp(1, 500)) as u64;
+        ms <= tick_ms || self.cronloops % (ms / tick_ms).max(1) == 0
     }
 
     /// Drains keys deleted by expiry (lazy or active): their `expired`
@@ -440,11 +476,76 @@ impl Server {
         self.commands.reset_stats();
     }
 
-    /// Redis's prepareForShutdown: returns true when it is safe to exit.
-    pub fn prepare_for_shutdown(&mut self) -> bool {
+    /// Redis's prepareForShutdown: SHUTDOWN, or a SIGTERM/SIGINT seen by cron, with
+    /// [`crate::config::shutdown`] flags. True when it is safe to exit. rudis has no replicas
+    /// to wait for yet, so the shutdown is never left pending (`shutdown-timeout`): it
+    /// finishes or fails here.
+    pub fn prepare_for_shutdown(&mut self, flags: u32) -> bool {
         serverlog!(Level::Warning, "User requested shutdown...");
+        self.finish_shutdown(flags)
+    }
+
+    /// Redis's finishShutdown: stop a BGSAVE child (its temp file goes too), save the final
+    /// snapshot when save points exist (or SAVE was asked for, and NOSAVE was not), remove the
+    /// pid file and unix socket. A failed save aborts the shutdown unless FORCE.
+    fn finish_shutdown(&mut self, flags: u32) -> bool {
+        use crate::config::shutdown;
+        use crate::persistence::{bgsave, child::ChildType, snapshot};
+        let save = flags & shutdown::SAVE != 0;
+        let nosave = flags & shutdown::NOSAVE != 0;
+        let force = flags & shutdown::FORCE != 0;
+        if self.child.kind == ChildType::Rdb {
+            serverlog!(
+                Level::Warning,
+                "There is a child saving an .rdb. Killing it!"
+            );
+            bgsave::kill_rdb_child(self);
+            if let Some(pid) = self.child.pid {
+                bgsave::remove_temp_file(pid);
+            }
+        }
+        if self.aof.file.is_some() {
+            serverlog!(Level::Notice, "Calling fsync() on the AOF file.");
+            crate::persistence::aof::flush_on_shutdown(self);
+        }
+        if (!self.config.save_params.is_empty() && !nosave) || save {
+            serverlog!(
+                Level::Notice,
+                "Saving the final RDB snapshot before exiting."
+            );
+            if snapshot::save(self).is_err() {
+                if force {
+                    serverlog!(Level::Warning, "Error trying to save the DB. Exit anyway.");
+                } else {
+                    serverlog!(Level::Warning, "Error trying to save the DB, can't exit.");
+                    serverlog!(
+                        Level::Warning,
+                        "Errors trying to shut down the server. Check the logs for more information."
+                    );
+                    self.cancel_shutdown();
+                    return false;
+                }
+            }
+        }
         self.remove_files_on_exit();
         serverlog!(Level::Warning, "Redis is now ready to exit, bye bye...");
+        true
+    }
+
+    /// Redis's cancelShutdown: forget a signal's shutdown request.
+    fn cancel_shutdown(&mut self) {
+        SHUTDOWN_ASAP.store(false, Ordering::SeqCst);
+        LAST_SIG_RECEIVED.store(0, Ordering::SeqCst);
+    }
+
+    /// SHUTDOWN ABORT (Redis's abortShutdown): cancels a shutdown a signal asked for and cron
+    /// has not carried out yet. False when there is none.
+    pub fn abort_shutdown(&mut self) -> bool {
+        if !shutdown_asap() {
+            return false;
+        }
+        self.cancel_shutdown();
+        serverlog!(Level::Notice, "Shutdown manually aborted.");
         true
     }
 
@@ -486,8 +587,47 @@ pub fn random_hex40() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Redis's server.shutdown_asap: a signal asked for a shutdown that cron has not begun.
+pub fn shutdown_asap() -> bool {
+    SHUTDOWN_ASAP.load(Ordering::SeqCst)
+}
+
+/// Redis's sigShutdownHandler. A second SIGINT while a shutdown is pending (Ctrl+C twice, or
+/// a final save taking too long) means "now": the temp file of a save in progress is removed
+/// and the process exits 1 at once, without saving.
 extern "C" fn on_shutdown_signal(sig: libc::c_int) {
-    SHUTDOWN_SIGNAL.store(sig, Ordering::SeqCst);
+    let msg = match sig {
+        libc::SIGINT => "Received SIGINT scheduling shutdown...",
+        libc::SIGTERM => "Received SIGTERM scheduling shutdown...",
+        _ => "Received shutdown signal, scheduling shutdown...",
+    };
+    if SHUTDOWN_ASAP.load(Ordering::SeqCst) && sig == libc::SIGINT {
+        crate::log::write_from_handler(Level::Warning, "You insist... exiting now.");
+        remove_own_temp_file_from_handler();
+        // SAFETY: _exit is async-signal-safe; an unclean exit is what was asked for.
+        unsafe { libc::_exit(1) };
+    }
+    crate::log::write_from_handler(Level::Warning, msg);
+    LAST_SIG_RECEIVED.store(sig, Ordering::SeqCst);
+    SHUTDOWN_ASAP.store(true, Ordering::SeqCst);
+}
+
+/// Unlinks `temp-<our pid>.rdb` from inside a signal handler (Redis's rdbRemoveTempFile with
+/// from_signal): the name is built on the stack, and only getpid and unlink are called.
+fn remove_own_temp_file_from_handler() {
+    let mut digits = [0u8; 20];
+    // SAFETY: getpid is async-signal-safe.
+    let pid = unsafe { libc::getpid() } as u64;
+    let digits = crate::log::fmt_u64(pid, &mut digits);
+    let mut path = [0u8; 40];
+    let parts: [&[u8]; 3] = [b"temp-", digits, b".rdb\0"];
+    let mut n = 0;
+    for p in parts {
+        path[n..n + p.len()].copy_from_slice(p);
+        n += p.len();
+    }
+    // SAFETY: `path` is NUL-terminated (the last part ends in \0) and lives across the call.
+    unsafe { libc::unlink(path.as_ptr().cast()) };
 }
 
 /// SIGTERM/SIGINT schedule a graceful shutdown; SIGPIPE is ignored (a

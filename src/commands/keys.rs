@@ -526,10 +526,10 @@ fn place(
     obj: crate::db::object::RObj,
     ttl: Option<i64>,
 ) {
-    let lru = obj.lru;
+    let lru = obj.lru();
     ks.set_key(db, key, obj, false);
     if let Some(o) = ks.dbs[db].dict.get_mut(key) {
-        o.lru = lru;
+        o.set_lru(lru);
     }
     if let Some(when) = ttl {
         ks.set_expire(db, key, when);
@@ -674,9 +674,9 @@ fn flushdb(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.ok();
 }
 
-/// `FLUSHALL [ASYNC|SYNC]` → `+OK`. Always propagated. (With save points
-/// configured Redis also kills an RDB child and saves the now empty
-/// dataset; that belongs to the persistence issue.)
+/// `FLUSHALL [ASYNC|SYNC]` → `+OK`. Always propagated. A running BGSAVE is
+/// stopped (its dump would bring the keys back), and with save points
+/// configured the now empty dataset is saved (flushAllDataAndResetRDB).
 fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(_lazy) = flush_mode(ctx, argv) else {
         return;
@@ -684,6 +684,7 @@ fn flushall(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     ctx.signal_flushed_db(None);
     let removed = ctx.ks().flush_all();
     ctx.dirty(removed as u64);
+    crate::persistence::bgsave::kill_rdb_child(ctx.srv);
     // With save points configured Redis saves the empty dataset right here
     // (flushAllDataAndResetRDB), which resets the dirty counter; a failed
     // save is logged by the saver and does not fail the FLUSHALL.

@@ -633,6 +633,17 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             return None;
         }
     }
+    // A failed background save stops writes (and PING, as Redis) while
+    // stop-writes-on-bgsave-error is on, until a save succeeds; our master
+    // is obeyed regardless (Redis's writeCommandsDeniedByDiskError).
+    if (cmd_flags & flags::WRITE != 0 || is_command(srv, id, "ping"))
+        && !srv.clients[cid].has_flag(cf::MASTER)
+    {
+        if let Some(msg) = crate::persistence::bgsave::write_commands_denied_by_disk_error(srv) {
+            reject(srv, cid, Some(id), argv, msg);
+            return None;
+        }
+    }
     // min-replicas-to-write: rudis has no replicas yet, so no replica is
     // ever "good" and writes are refused whenever the option is on.
     if cmd_flags & flags::WRITE != 0
@@ -757,7 +768,8 @@ pub fn propagate_deletion(srv: &mut Server, db: usize, cmd: &[u8], key: &[u8]) {
 /// Redis's propagateNow: the replication and AOF issues feed the backlog,
 /// the replicas and the AOF buffer here.
 fn propagate_now(srv: &mut Server, db: usize, argv: &[Vec<u8>]) {
-    let _ = (srv, db, argv);
+    crate::persistence::aof::feed(srv, db, argv);
+    crate::replication::feed(srv, db, argv);
 }
 
 /// Runs a checked command and records its stats (Redis's call()). EXEC

@@ -45,7 +45,7 @@
 use super::flags::*;
 use super::{Argv, CommandSpec, Ctx};
 use crate::db::list::{End, ListValue};
-use crate::db::object::{RObj, Value, WRONGTYPE};
+use crate::db::object::{RObj, Value, ValueMut, ValueRef, WRONGTYPE};
 use crate::db::Keyspace;
 use crate::util::numeric::{parse_f64_sort, parse_i64};
 
@@ -270,21 +270,21 @@ enum Load {
 }
 
 /// The number of elements of a sortable value, or None for another type.
-fn source_len(v: &Value) -> Option<usize> {
+fn source_len(v: ValueRef<'_>) -> Option<usize> {
     match v {
-        Value::List(l) => Some(l.len()),
-        Value::Set(s) => Some(s.len()),
-        Value::ZSet(z) => Some(z.len()),
-        Value::Str(_) | Value::Hash(_) => None,
+        ValueRef::List(l) => Some(l.len()),
+        ValueRef::Set(s) => Some(s.len()),
+        ValueRef::ZSet(z) => Some(z.len()),
+        ValueRef::Str(_) | ValueRef::Hash(_) => None,
     }
 }
 
 /// Copies the elements `load` asks for out of a list, set or sorted set (sets are always
 /// loaded whole; other types hold nothing to sort).
-fn load_elements(v: &Value, load: Load, out: &mut Elements) {
+fn load_elements(v: ValueRef<'_>, load: Load, out: &mut Elements) {
     let mut scratch = [0u8; 20];
     match v {
-        Value::List(l) => {
+        ValueRef::List(l) => {
             let (from, count, reverse) = match load {
                 Load::All => (0, l.len(), false),
                 // DESC walks from the tail: position `start` counted from the end.
@@ -297,12 +297,12 @@ fn load_elements(v: &Value, load: Load, out: &mut Elements) {
             };
             l.for_range(from, count, reverse, |e| out.push(e.as_bytes(&mut scratch)));
         }
-        Value::Set(s) => {
+        ValueRef::Set(s) => {
             for m in s.iter() {
                 out.push(m.as_bytes(&mut scratch));
             }
         }
-        Value::ZSet(z) => {
+        ValueRef::ZSet(z) => {
             // Rank order (Redis walks its dict when sorting anyway, and the skiplist from the
             // range's first rank for BY nosort).
             let (mut p, count, reverse) = match load {
@@ -321,7 +321,7 @@ fn load_elements(v: &Value, load: Load, out: &mut Elements) {
                 p = if reverse { z.prev(q) } else { z.next(q) };
             }
         }
-        Value::Str(_) | Value::Hash(_) => {}
+        ValueRef::Str(_) | ValueRef::Hash(_) => {}
     }
 }
 
@@ -370,17 +370,17 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, readonly: bool) {
     let (ks, c) = ctx.parts();
     let (kind, total) = match ks.lookup_read(db, key) {
         None => (Kind::List, 0usize),
-        Some(obj) => match source_len(&obj.value) {
+        Some(obj) => match source_len(obj.value()) {
             None => {
                 c.add_error(WRONGTYPE);
                 return;
             }
             Some(n) => {
                 // Redis converts a listpack-encoded sorted set for good, even for SORT_RO.
-                if let Value::ZSet(z) = &mut obj.value {
+                if let ValueMut::ZSet(z) = obj.value_mut() {
                     z.convert_to_skiplist();
                 }
-                (Kind::of(&obj.value), n)
+                (Kind::of(obj.value()), n)
             }
         },
     };
@@ -426,7 +426,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, argv: &Argv<'_>, readonly: bool) {
             Load::All
         };
         if let Some(obj) = ks.lookup(db, key, crate::db::Access::NoTouch) {
-            load_elements(&obj.value, load, &mut elems);
+            load_elements(obj.value(), load, &mut elems);
         }
         if ordered && o.dontsort {
             // The range is loaded from its first element on.
@@ -571,10 +571,10 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(v: &Value) -> Kind {
+    fn of(v: ValueRef<'_>) -> Kind {
         match v {
-            Value::Set(_) => Kind::Set,
-            Value::ZSet(_) => Kind::ZSet,
+            ValueRef::Set(_) => Kind::Set,
+            ValueRef::ZSet(_) => Kind::ZSet,
             _ => Kind::List,
         }
     }

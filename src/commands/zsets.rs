@@ -23,7 +23,7 @@ use crate::blocked::{self, BlockType};
 use crate::client::{flags as cf, Client};
 use crate::db::dict::Dict;
 use crate::db::listpack::Entry;
-use crate::db::object::{RObj, SetValue, Value, WRONGTYPE};
+use crate::db::object::{RObj, SetValue, Value, ValueRef, WRONGTYPE};
 use crate::db::skiplist::{LexBound, LexRange, ScoreRange};
 use crate::db::zset::{AddFlags, Big, Limits, Pos, ZSetValue};
 use crate::db::Keyspace;
@@ -1074,9 +1074,9 @@ struct Src<'a> {
 impl<'a> Src<'a> {
     /// Redis's zuiLength.
     fn len(&self) -> usize {
-        match self.val.map(|o| &o.value) {
-            Some(Value::ZSet(z)) => z.len(),
-            Some(Value::Set(s)) => s.len(),
+        match self.val.map(|o| o.value()) {
+            Some(ValueRef::ZSet(z)) => z.len(),
+            Some(ValueRef::Set(s)) => s.len(),
             _ => 0,
         }
     }
@@ -1088,9 +1088,9 @@ impl<'a> Src<'a> {
 
     /// Redis's zuiFind: the score of `member` here (1 for a set member).
     fn find(&self, member: &[u8]) -> Option<f64> {
-        match self.val.map(|o| &o.value) {
-            Some(Value::ZSet(z)) => z.score(member),
-            Some(Value::Set(s)) => set_contains(s, member).then_some(1.0),
+        match self.val.map(|o| o.value()) {
+            Some(ValueRef::ZSet(z)) => z.score(member),
+            Some(ValueRef::Set(s)) => set_contains(s, member).then_some(1.0),
             _ => None,
         }
     }
@@ -1098,8 +1098,8 @@ impl<'a> Src<'a> {
     /// Calls `f(member, score)` for every member in Redis's zuiNext order (a sorted set from
     /// the highest score down) until `f` returns false.
     fn each(&self, mut f: impl FnMut(&[u8], f64) -> bool) {
-        match self.val.map(|o| &o.value) {
-            Some(Value::ZSet(z)) => {
+        match self.val.map(|o| o.value()) {
+            Some(ValueRef::ZSet(z)) => {
                 for (m, s) in z.iter_rev() {
                     let mut scratch = [0u8; 20];
                     if !f(m.as_bytes(&mut scratch), s) {
@@ -1107,7 +1107,7 @@ impl<'a> Src<'a> {
                     }
                 }
             }
-            Some(Value::Set(s)) => set_each(s, |m| f(m, 1.0)),
+            Some(ValueRef::Set(s)) => set_each(s, |m| f(m, 1.0)),
             _ => {}
         }
     }
@@ -1293,7 +1293,7 @@ fn zset_op(
     for key in argv.iter().skip(first).take(setnum) {
         let (ks, c) = ctx.parts();
         if let Some(o) = ks.lookup_read(db, key) {
-            if !matches!(o.value, Value::ZSet(_) | Value::Set(_)) {
+            if !matches!(o.value(), ValueRef::ZSet(_) | ValueRef::Set(_)) {
                 c.add_error(WRONGTYPE);
                 return;
             }

@@ -51,6 +51,7 @@ mod tests;
 
 use std::fmt;
 
+pub(crate) use parse::strerror;
 pub use parse::{load_server_config, parse_memory, repr, split_args};
 
 /// The Redis version we claim in error banners.

@@ -112,12 +112,14 @@
 //!
 //! # Memory per entry (64-bit)
 //!
-//! An entry is one node, `Entry<V>` = key [`InlineBytes`] (24 bytes: a key of up to 22 bytes is
+//! An entry is one node, `Entry<V>` = key [`InlineBytes`] (16 bytes: a key of up to 15 bytes is
 //! stored right there, a longer one in its own allocation) + `V` + next pointer (8 bytes), plus
 //! its share of the bucket array (8 bytes per bucket, 1 to 2 buckets per entry after a growth).
-//! For the keyspace `V` is a 32-byte object, so a key of up to 22 bytes holding a string of up
-//! to 22 bytes is one 64-byte node and nothing else: 64 + 8..16 bytes, where Redis 7.0 spends
-//! 32 (dictEntry) + 16 (key sds) + 32 (robj with embstr) + 8..16. A unit test checks the sizes.
+//! For the keyspace `V` is a 24-byte object, so a key of up to 15 bytes holding a string of up
+//! to 15 bytes is one 48-byte node and nothing else: 48 + 8..16 bytes, where Redis 7.0 spends
+//! 32 (dictEntry) + 16 (key sds) + 32 (robj with embstr) + 8..16. A sorted set's member ->
+//! score entry is 32 bytes, a set member 24 (jemalloc rounds it to 32). A unit test checks the
+//! sizes.
 //!
 //! # Differences from dict.c
 //!
@@ -655,8 +657,16 @@ impl<V> Dict<V> {
 
     fn table_stats(&self, t: usize, out: &mut String) {
         let table = &self.tables[t];
+        let name = if t == 0 {
+            "main hash table"
+        } else {
+            "rehashing target"
+        };
         if table.used == 0 {
-            out.push_str("No stats available for empty dictionaries\n");
+            let _ = write!(
+                out,
+                "Hash table {t} stats ({name}):\nNo stats available for empty dictionaries\n"
+            );
             return;
         }
         let mut histogram = [0usize; STATS_VECTLEN];
@@ -678,15 +688,10 @@ impl<V> Dict<V> {
         // Redis computes these in C `float`; f32 gives the same digits.
         let _ = write!(
             out,
-            "Hash table {t} stats ({}):\n table size: {}\n number of elements: {}\n \
+            "Hash table {t} stats ({name}):\n table size: {}\n number of elements: {}\n \
              different slots: {slots}\n max chain length: {max_chain}\n \
              avg chain length (counted): {:.2}\n avg chain length (computed): {:.2}\n \
              Chain length distribution:\n",
-            if t == 0 {
-                "main hash table"
-            } else {
-                "rehashing target"
-            },
             table.size(),
             table.used,
             total_chain as f32 / slots as f32,
@@ -1223,10 +1228,11 @@ mod tests {
     fn entry_sizes() {
         let _g = RESIZE_SWITCH.read().unwrap_or_else(|e| e.into_inner());
         if cfg!(target_pointer_width = "64") {
-            assert_eq!(mem::size_of::<Entry<[u8; 16]>>(), 48);
-            assert_eq!(mem::size_of::<Entry<i64>>(), 40);
-            assert_eq!(mem::size_of::<Entry<()>>(), 32);
-            assert_eq!(mem::size_of::<Entry<crate::db::object::RObj>>(), 64);
+            // next 8 + key 16 + value.
+            assert_eq!(mem::size_of::<Entry<[u8; 16]>>(), 40);
+            assert_eq!(mem::size_of::<Entry<i64>>(), 32);
+            assert_eq!(mem::size_of::<Entry<()>>(), 24);
+            assert_eq!(mem::size_of::<Entry<crate::db::object::RObj>>(), 48);
             assert_eq!(mem::size_of::<Link<[u8; 16]>>(), 8);
         }
     }
@@ -1249,7 +1255,10 @@ mod tests {
         assert!(!d.rehash_for_millis(1));
         d.shrink_to_fit_if_needed();
         assert_eq!(d.buckets(), (0, 0));
-        assert_eq!(d.stats(), "No stats available for empty dictionaries\n");
+        assert_eq!(
+            d.stats(),
+            "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"
+        );
         assert_eq!(Dict::<()>::default().len(), 0);
     }
 

@@ -51,7 +51,7 @@ pub mod skiplist;
 pub mod zset;
 
 use dict::Dict;
-use object::{RObj, Value, LRU_CLOCK_MAX};
+use object::{RObj, ValueRef, LRU_CLOCK_MAX};
 
 /// Keys sampled per database per loop, Redis's ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP.
 const EXPIRE_KEYS_PER_LOOP: u64 = 20;
@@ -362,10 +362,10 @@ impl Keyspace {
         match self.dbs[db].dict.get_mut(key) {
             Some(o) => {
                 if touch {
-                    o.lru = match lfu {
-                        Some(l) => lfu_touch(o.lru, now_ms, l),
+                    o.set_lru(match lfu {
+                        Some(l) => lfu_touch(o.lru(), now_ms, l),
                         None => lru,
-                    };
+                    });
                 }
                 if stats {
                     self.stats.keyspace_hits += 1;
@@ -410,7 +410,7 @@ impl Keyspace {
     /// Sets `key` to `obj`, Redis's setKey: the TTL is cleared unless
     /// `keep_ttl`. The key bytes are copied only when the key is new.
     pub fn set_key(&mut self, db: usize, key: &[u8], mut obj: RObj, keep_ttl: bool) {
-        obj.lru = self.new_object_lru();
+        obj.set_lru(self.new_object_lru());
         let keep_frequency = self.lfu.is_some();
         let record_new = self.record_events & record::NEW != 0;
         let d = &mut self.dbs[db];
@@ -419,14 +419,14 @@ impl Keyspace {
                 // Under LFU an overwritten key keeps its access frequency
                 // (Redis's dbOverwrite).
                 if keep_frequency {
-                    obj.lru = slot.lru;
+                    obj.set_lru(slot.lru());
                 }
                 *slot = obj
             }
             None => {
                 // Redis's dbAdd: a new list or sorted set may be what a blocked client waits
                 // for.
-                let can_serve = matches!(obj.value, Value::List(_) | Value::ZSet(_));
+                let can_serve = matches!(obj.value(), ValueRef::List(_) | ValueRef::ZSet(_));
                 d.dict.insert(key, obj);
                 if can_serve {
                     self.blocking.signal(db, key);
@@ -448,7 +448,7 @@ impl Keyspace {
             let can_serve = self.dbs[db]
                 .dict
                 .get(&key)
-                .is_some_and(|o| matches!(o.value, Value::List(_) | Value::ZSet(_)));
+                .is_some_and(|o| matches!(o.value(), ValueRef::List(_) | ValueRef::ZSet(_)));
             if can_serve {
                 self.blocking.signal(db, &key);
             }
@@ -656,7 +656,7 @@ impl Keyspace {
 
 #[cfg(test)]
 mod tests {
-    use super::object::StrValue;
+    use super::object::{StrValue, Value};
     use super::*;
 
     fn s(v: &str) -> RObj {
@@ -753,13 +753,13 @@ mod tests {
         let mut ks = Keyspace::new(1);
         ks.set_key(0, b"k", s("v"), false);
         if let Some(o) = ks.dbs[0].dict.get_mut(b"k") {
-            o.lru = 7;
+            o.set_lru(7);
         }
         assert!(ks.lookup(0, b"k", Access::ReadNoTouch).is_some());
         assert!(ks.lookup(0, b"nope", Access::ReadNoTouch).is_none());
         assert_eq!(ks.stats.keyspace_hits, 1);
         assert_eq!(ks.stats.keyspace_misses, 1);
-        assert_eq!(ks.dbs[0].dict.get(b"k").map(|o| o.lru), Some(7));
+        assert_eq!(ks.dbs[0].dict.get(b"k").map(|o| o.lru()), Some(7));
     }
 
     #[test]
@@ -770,7 +770,7 @@ mod tests {
             decay_minutes: 1,
         });
         ks.set_key(0, b"k", s("v"), false);
-        let counter = |ks: &Keyspace| ks.dbs[0].dict.get(b"k").map(|o| o.lru & 255);
+        let counter = |ks: &Keyspace| ks.dbs[0].dict.get(b"k").map(|o| o.lru() & 255);
         assert_eq!(counter(&ks), Some(LFU_INIT_VAL));
         // Log factor 0: every access counts.
         for _ in 0..3 {

@@ -17,15 +17,29 @@ pub use super::zset::ZSetValue;
 /// 24 bits of seconds, Redis's LRU_BITS with LRU_CLOCK_RESOLUTION 1000 ms.
 pub const LRU_CLOCK_MAX: u32 = (1 << 24) - 1;
 
-/// A stored value with its LRU clock (seconds, 24 bits), as Redis's robj.
+/// A stored value with its LRU clock (seconds, 24 bits), as Redis's robj: 24 bytes.
+///
+/// The clock sits in each variant rather than beside a `Value`, so that it fills the padding
+/// after the type tag: `{ lru: u32, value: Value }` would be 32 bytes (tag word + 16-byte
+/// payload + clock), this is 24 (tag byte, clock, 16-byte payload). With a 16-byte key and the
+/// 8-byte chain link a keyspace entry is 48 bytes, a jemalloc size class (see `dict.rs`).
+/// Read the value through [`RObj::value`] / [`RObj::value_mut`].
 #[derive(Clone, Debug)]
 pub struct RObj {
-    pub lru: u32,
-    pub value: Value,
+    slot: Slot,
 }
 
-/// The value of a key, one variant per Redis type (OBJ_STRING, OBJ_LIST ...). Each type's
-/// encodings live in its own module.
+#[derive(Clone, Debug)]
+enum Slot {
+    Str(u32, StrValue),
+    List(u32, ListValue),
+    Hash(u32, HashValue),
+    Set(u32, SetValue),
+    ZSet(u32, ZSetValue),
+}
+
+/// The value of a key, one variant per Redis type (OBJ_STRING, OBJ_LIST ...), owned: what an
+/// [`RObj`] is built from and taken apart into. Each type's encodings live in its own module.
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(StrValue),
@@ -35,16 +49,36 @@ pub enum Value {
     ZSet(ZSetValue),
 }
 
-/// A string value in one of Redis's three encodings.
+/// A borrowed view of an object's value, to match on.
+#[derive(Clone, Copy, Debug)]
+pub enum ValueRef<'a> {
+    Str(&'a StrValue),
+    List(&'a ListValue),
+    Hash(&'a HashValue),
+    Set(&'a SetValue),
+    ZSet(&'a ZSetValue),
+}
+
+/// A mutable view of an object's value, to match on.
+#[derive(Debug)]
+pub enum ValueMut<'a> {
+    Str(&'a mut StrValue),
+    List(&'a mut ListValue),
+    Hash(&'a mut HashValue),
+    Set(&'a mut SetValue),
+    ZSet(&'a mut ZSetValue),
+}
+
+/// A string value in one of Redis's three encodings. 16 bytes: `Int` and `Raw` sit beside the
+/// inline length byte of `Emb`, whose spare values serve as the tag.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StrValue {
     /// A canonical decimal integer, stored as the number (encoding `int`).
     Int(i64),
-    /// Up to 44 bytes (encoding `embstr`): up to 22 inline in the object itself, longer ones
-    /// in one exactly sized allocation.
+    /// Up to 44 bytes (encoding `embstr`): up to 15 inline in the object itself, longer ones
+    /// in an exactly sized allocation.
     Emb(InlineBytes),
-    /// Any size, growable in place (encoding `raw`). Boxed so that the common encodings keep
-    /// `StrValue` at 24 bytes.
+    /// Any size, growable in place (encoding `raw`). Boxed so that `StrValue` stays at 16 bytes.
     Raw(Box<Vec<u8>>),
 }
 
@@ -74,104 +108,170 @@ pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong
 
 impl RObj {
     pub fn new(value: Value, lru: u32) -> RObj {
-        RObj { lru, value }
+        let slot = match value {
+            Value::Str(v) => Slot::Str(lru, v),
+            Value::List(v) => Slot::List(lru, v),
+            Value::Hash(v) => Slot::Hash(lru, v),
+            Value::Set(v) => Slot::Set(lru, v),
+            Value::ZSet(v) => Slot::ZSet(lru, v),
+        };
+        RObj { slot }
+    }
+
+    /// The LRU clock of the last access (seconds, 24 bits).
+    pub fn lru(&self) -> u32 {
+        match self.slot {
+            Slot::Str(lru, _)
+            | Slot::List(lru, _)
+            | Slot::Hash(lru, _)
+            | Slot::Set(lru, _)
+            | Slot::ZSet(lru, _) => lru,
+        }
+    }
+
+    pub fn set_lru(&mut self, clock: u32) {
+        match &mut self.slot {
+            Slot::Str(lru, _)
+            | Slot::List(lru, _)
+            | Slot::Hash(lru, _)
+            | Slot::Set(lru, _)
+            | Slot::ZSet(lru, _) => *lru = clock,
+        }
+    }
+
+    /// The value, to match on.
+    pub fn value(&self) -> ValueRef<'_> {
+        match &self.slot {
+            Slot::Str(_, v) => ValueRef::Str(v),
+            Slot::List(_, v) => ValueRef::List(v),
+            Slot::Hash(_, v) => ValueRef::Hash(v),
+            Slot::Set(_, v) => ValueRef::Set(v),
+            Slot::ZSet(_, v) => ValueRef::ZSet(v),
+        }
+    }
+
+    /// The value, to modify in place.
+    pub fn value_mut(&mut self) -> ValueMut<'_> {
+        match &mut self.slot {
+            Slot::Str(_, v) => ValueMut::Str(v),
+            Slot::List(_, v) => ValueMut::List(v),
+            Slot::Hash(_, v) => ValueMut::Hash(v),
+            Slot::Set(_, v) => ValueMut::Set(v),
+            Slot::ZSet(_, v) => ValueMut::ZSet(v),
+        }
+    }
+
+    /// Replaces the value (of any type), keeping the LRU clock.
+    pub fn set_value(&mut self, value: Value) {
+        *self = RObj::new(value, self.lru());
+    }
+
+    /// The owned value, dropping the clock.
+    pub fn into_value(self) -> Value {
+        match self.slot {
+            Slot::Str(_, v) => Value::Str(v),
+            Slot::List(_, v) => Value::List(v),
+            Slot::Hash(_, v) => Value::Hash(v),
+            Slot::Set(_, v) => Value::Set(v),
+            Slot::ZSet(_, v) => Value::ZSet(v),
+        }
     }
 
     /// The name TYPE reports.
     pub fn type_name(&self) -> &'static str {
-        match self.value {
-            Value::Str(_) => "string",
-            Value::List(_) => "list",
-            Value::Hash(_) => "hash",
-            Value::Set(_) => "set",
-            Value::ZSet(_) => "zset",
+        match self.slot {
+            Slot::Str(..) => "string",
+            Slot::List(..) => "list",
+            Slot::Hash(..) => "hash",
+            Slot::Set(..) => "set",
+            Slot::ZSet(..) => "zset",
         }
     }
 
     /// The name OBJECT ENCODING reports.
     pub fn encoding_name(&self) -> &'static str {
-        match &self.value {
-            Value::Str(StrValue::Int(_)) => "int",
-            Value::Str(StrValue::Emb(_)) => "embstr",
-            Value::Str(StrValue::Raw(_)) => "raw",
-            Value::List(l) => l.encoding_name(),
-            Value::Hash(h) => h.encoding_name(),
-            Value::Set(s) => s.encoding_name(),
-            Value::ZSet(z) => z.encoding_name(),
+        match &self.slot {
+            Slot::Str(_, StrValue::Int(_)) => "int",
+            Slot::Str(_, StrValue::Emb(_)) => "embstr",
+            Slot::Str(_, StrValue::Raw(_)) => "raw",
+            Slot::List(_, l) => l.encoding_name(),
+            Slot::Hash(_, h) => h.encoding_name(),
+            Slot::Set(_, s) => s.encoding_name(),
+            Slot::ZSet(_, z) => z.encoding_name(),
         }
     }
 
     /// The string value, or None when the key holds another type.
     pub fn as_str(&self) -> Option<&StrValue> {
-        match &self.value {
-            Value::Str(s) => Some(s),
+        match &self.slot {
+            Slot::Str(_, v) => Some(v),
             _ => None,
         }
     }
 
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
-        match &mut self.value {
-            Value::Str(s) => Some(s),
+        match &mut self.slot {
+            Slot::Str(_, v) => Some(v),
             _ => None,
         }
     }
 
     /// The list value, or None when the key holds another type.
     pub fn as_list(&self) -> Option<&ListValue> {
-        match &self.value {
-            Value::List(v) => Some(v),
+        match &self.slot {
+            Slot::List(_, v) => Some(v),
             _ => None,
         }
     }
 
     pub fn as_list_mut(&mut self) -> Option<&mut ListValue> {
-        match &mut self.value {
-            Value::List(v) => Some(v),
+        match &mut self.slot {
+            Slot::List(_, v) => Some(v),
             _ => None,
         }
     }
 
     /// The hash value, or None when the key holds another type.
     pub fn as_hash(&self) -> Option<&HashValue> {
-        match &self.value {
-            Value::Hash(v) => Some(v),
+        match &self.slot {
+            Slot::Hash(_, v) => Some(v),
             _ => None,
         }
     }
 
     pub fn as_hash_mut(&mut self) -> Option<&mut HashValue> {
-        match &mut self.value {
-            Value::Hash(v) => Some(v),
+        match &mut self.slot {
+            Slot::Hash(_, v) => Some(v),
             _ => None,
         }
     }
 
     /// The set value, or None when the key holds another type.
     pub fn as_set(&self) -> Option<&SetValue> {
-        match &self.value {
-            Value::Set(v) => Some(v),
+        match &self.slot {
+            Slot::Set(_, v) => Some(v),
             _ => None,
         }
     }
 
     pub fn as_set_mut(&mut self) -> Option<&mut SetValue> {
-        match &mut self.value {
-            Value::Set(v) => Some(v),
+        match &mut self.slot {
+            Slot::Set(_, v) => Some(v),
             _ => None,
         }
     }
 
     /// The sorted-set value, or None when the key holds another type.
     pub fn as_zset(&self) -> Option<&ZSetValue> {
-        match &self.value {
-            Value::ZSet(v) => Some(v),
+        match &self.slot {
+            Slot::ZSet(_, v) => Some(v),
             _ => None,
         }
     }
 
     pub fn as_zset_mut(&mut self) -> Option<&mut ZSetValue> {
-        match &mut self.value {
-            Value::ZSet(v) => Some(v),
+        match &mut self.slot {
+            Slot::ZSet(_, v) => Some(v),
             _ => None,
         }
     }
@@ -292,11 +392,15 @@ mod tests {
     }
 
     #[test]
-    fn object_is_32_bytes() {
-        // A key's entry is next (8) + key (24) + RObj (32) = 64 bytes, one jemalloc class.
-        assert_eq!(std::mem::size_of::<StrValue>(), 24);
-        assert_eq!(std::mem::size_of::<Value>(), 24);
-        assert_eq!(std::mem::size_of::<RObj>(), 32);
+    fn object_is_24_bytes() {
+        // A key's entry is next (8) + key (16) + RObj (24) = 48 bytes, one jemalloc class.
+        assert_eq!(std::mem::size_of::<StrValue>(), 16);
+        assert_eq!(std::mem::size_of::<ListValue>(), 8);
+        assert_eq!(std::mem::size_of::<HashValue>(), 16);
+        assert_eq!(std::mem::size_of::<SetValue>(), 16);
+        assert_eq!(std::mem::size_of::<ZSetValue>(), 16);
+        assert_eq!(std::mem::size_of::<RObj>(), 24);
+        assert_eq!(std::mem::size_of::<Option<RObj>>(), 24);
     }
 
     #[test]

@@ -7,11 +7,12 @@
 //! RELOAD, loading at start-up).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use super::rdb::{self, LoadError, LoadOptions, Loaded, SaveOptions};
-use crate::config::MaxmemoryPolicy;
+use crate::config::{strerror, MaxmemoryPolicy};
 use crate::db::Keyspace;
 use crate::log::Level;
 use crate::server::Server;
@@ -20,15 +21,28 @@ use crate::serverlog;
 /// 1 MiB: write buffer of a save to disk.
 const SAVE_BUF: usize = 1 << 20;
 
-/// Counters of saves and loads (INFO persistence, LASTSAVE).
+/// Counters of saves and loads (INFO persistence, LASTSAVE), Redis's server.lastsave,
+/// lastbgsave_status, rdb_save_time_* and friends.
 #[derive(Debug)]
 pub struct RdbState {
     /// Unix seconds of the last successful save (Redis's server.lastsave).
     pub lastsave: i64,
-    /// Whether the last background save succeeded (rdb_last_bgsave_status).
+    /// Whether the last background save succeeded (rdb_last_bgsave_status); a failed one
+    /// refuses writes under `stop-writes-on-bgsave-error` until a save succeeds.
     pub last_bgsave_ok: bool,
-    /// Successful saves since start (rdb_saves).
+    /// Unix seconds of the last BGSAVE attempt (Redis's lastbgsave_try): after a failure,
+    /// save points wait CONFIG_BGSAVE_RETRY_DELAY seconds from it before trying again.
+    pub lastbgsave_try: i64,
+    /// SAVE and BGSAVE attempts since start (rdb_saves, Redis's stat_rdb_saves).
     pub saves: u64,
+    /// Unix seconds when the running BGSAVE started (Redis's rdb_save_time_start).
+    pub save_time_start: Option<i64>,
+    /// Seconds the last BGSAVE took, -1 before the first (rdb_last_bgsave_time_sec).
+    pub save_time_last: i64,
+    /// The dirty counter when the running BGSAVE forked: what its success makes clean.
+    pub dirty_before_bgsave: u64,
+    /// BGSAVE SCHEDULE (or BGSAVE inside MULTI) waiting for the running child to end.
+    pub bgsave_scheduled: bool,
     /// Keys loaded / dropped as expired by the last load (rdb_last_load_keys_*).
     pub last_load_keys_loaded: u64,
     pub last_load_keys_expired: u64,
@@ -39,7 +53,12 @@ impl Default for RdbState {
         RdbState {
             lastsave: crate::db::mstime() / 1000,
             last_bgsave_ok: true,
+            lastbgsave_try: 0,
             saves: 0,
+            save_time_start: None,
+            save_time_last: -1,
+            dirty_before_bgsave: 0,
+            bgsave_scheduled: false,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
         }
@@ -115,66 +134,225 @@ pub fn load_options(srv: &Server) -> LoadOptions {
     }
 }
 
-/// Writes `ks` to `path` atomically: `temp-<pid>.rdb` beside it, fsync, rename, fsync of the
-/// directory. On any error the temp file is removed and `path` is untouched. Returns the
-/// bytes written.
-pub fn save_to_file(ks: &Keyspace, path: &Path, opts: &SaveOptions) -> io::Result<u64> {
-    let dir = match path.parent() {
+/// A save that did not happen; the log already says why and what to do (Redis's C_ERR
+/// after its serverLog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveFailed;
+
+/// Redis's REDIS_AUTOSYNC_BYTES: with `rdb-save-incremental-fsync`, the dump is pushed to disk
+/// every 4 MiB written, so the final fsync has little left to do and the kernel never holds
+/// a whole dump of dirty pages.
+const AUTOSYNC_BYTES: u64 = 4 << 20;
+
+/// A file that, every [`AUTOSYNC_BYTES`], starts writeback of the last 4 MiB and waits for
+/// the 4 MiB before it (Redis's rioFileWrite with autosync, via sync_file_range).
+struct AutoSync {
+    file: File,
+    /// 0 = off.
+    every: u64,
+    /// Bytes written since the last sync point.
+    buffered: u64,
+    /// Bytes written in all.
+    processed: u64,
+}
+
+impl AutoSync {
+    fn sync_range(&self, offset: u64, flags: libc::c_uint) -> io::Result<()> {
+        // SAFETY: sync_file_range takes the descriptor of a file we own and plain integers.
+        let r = unsafe {
+            libc::sync_file_range(
+                self.file.as_raw_fd(),
+                offset as libc::off64_t,
+                self.every as libc::off64_t,
+                flags,
+            )
+        };
+        if r == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+impl Write for AutoSync {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.every == 0 {
+            return self.file.write(buf);
+        }
+        // Never cross a sync point in one write.
+        let room = (self.every - self.buffered) as usize;
+        let n = self.file.write(&buf[..buf.len().min(room)])?;
+        self.buffered += n as u64;
+        self.processed += n as u64;
+        if self.buffered >= self.every {
+            self.sync_range(self.processed - self.every, libc::SYNC_FILE_RANGE_WRITE)?;
+            if self.processed >= self.every * 2 {
+                self.sync_range(
+                    self.processed - self.every * 2,
+                    libc::SYNC_FILE_RANGE_WAIT_BEFORE
+                        | libc::SYNC_FILE_RANGE_WRITE
+                        | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+                )?;
+            }
+            self.buffered = 0;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Redis's debugDelay, for `rdb-key-save-delay`: sleep `usec` µs; a negative value sleeps
+/// 1 µs with probability 1/|usec| (a context switch costs more than short sleeps).
+pub fn debug_delay(usec: i64) {
+    let usec = if usec < 0 {
+        u64::from(crate::db::dict::random_u64() % usec.unsigned_abs() == 0)
+    } else {
+        usec as u64
+    };
+    if usec > 0 {
+        std::thread::sleep(std::time::Duration::from_micros(usec));
+    }
+}
+
+/// The directory a failed save's log line names (Redis's getcwd, "unknown" when it fails).
+fn cwd_for_log() -> String {
+    std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// What an operator can do about a failed write.
+fn remedy(e: &io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(libc::ENOSPC) | Some(libc::EDQUOT) => {
+            "Free space on that disk, or point 'dir' at another one (CONFIG SET dir)."
+        }
+        Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) => {
+            "Make 'dir' writable by this user, or point it elsewhere (CONFIG SET dir)."
+        }
+        Some(libc::ENOENT) => "The directory is gone: recreate it or CONFIG SET dir.",
+        Some(libc::EISDIR) => {
+            "Something else has the dump's name: remove it or change 'dbfilename'."
+        }
+        _ => "Check the disk and the permissions of 'dir'.",
+    }
+}
+
+/// Writes `ks` to `filename` in the working directory (`dir`) the way Redis's rdbSave does:
+/// `temp-<pid>.rdb`, fsync, rename over `filename`, fsync of the directory. `after_key` runs
+/// after each key (`rdb-key-save-delay`, a child's progress reports). On failure the temp file
+/// is removed, `filename` is untouched, and a log line in Redis's words (plus what to do about
+/// it) says what failed. Logs `DB saved on disk` on success. Returns the bytes written.
+pub fn write_dump(
+    ks: &Keyspace,
+    filename: &Path,
+    opts: &SaveOptions,
+    incremental_fsync: bool,
+    after_key: &mut dyn FnMut(u64),
+) -> Result<u64, SaveFailed> {
+    let tmp = PathBuf::from(format!("temp-{}.rdb", std::process::id()));
+    let file = match OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            serverlog!(
+                Level::Warning,
+                "Failed opening the temp RDB file {} (in server root dir {}) for saving: {}. {}",
+                tmp.display(),
+                cwd_for_log(),
+                strerror(&e),
+                remedy(&e)
+            );
+            return Err(SaveFailed);
+        }
+    };
+    let out = AutoSync {
+        file,
+        every: if incremental_fsync { AUTOSYNC_BYTES } else { 0 },
+        buffered: 0,
+        processed: 0,
+    };
+    let fail = |op: &str, e: io::Error| {
+        serverlog!(
+            Level::Warning,
+            "Write error saving DB on disk({op}): {}. {}",
+            strerror(&e),
+            remedy(&e)
+        );
+        let _ = fs::remove_file(&tmp);
+        Err(SaveFailed)
+    };
+    let w = BufWriter::with_capacity(SAVE_BUF, out);
+    let (w, n) = match rdb::save_to_with(ks, w, opts, after_key) {
+        Ok(x) => x,
+        Err(e) => return fail("rdbSaveRio", e),
+    };
+    let out = match w.into_inner() {
+        Ok(o) => o,
+        Err(e) => return fail("fflush", e.into_error()),
+    };
+    if let Err(e) = out.file.sync_all() {
+        return fail("fsync", e);
+    }
+    drop(out);
+    if let Err(e) = fs::rename(&tmp, filename) {
+        serverlog!(
+            Level::Warning,
+            "Error moving temp DB file {} on the final destination {} (in server root dir {}): {}. {}",
+            tmp.display(),
+            filename.display(),
+            cwd_for_log(),
+            strerror(&e),
+            remedy(&e)
+        );
+        let _ = fs::remove_file(&tmp);
+        return Err(SaveFailed);
+    }
+    let dir = match filename.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = dir.join(format!("temp-{}.rdb", std::process::id()));
-    let result = (|| {
-        let f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        let w = BufWriter::with_capacity(SAVE_BUF, f);
-        let (w, n) = rdb::save_to(ks, w, opts)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
+    // Some filesystems cannot fsync a directory (EBADF / EINVAL): as Redis's fsyncFileDir,
+    // that is not an error.
+    if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
+        if !matches!(e.raw_os_error(), Some(libc::EBADF) | Some(libc::EINVAL)) {
+            return fail("fsyncFileDir", e);
         }
-        Ok(n)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
     }
-    result
+    serverlog!(Level::Notice, "DB saved on disk");
+    Ok(n)
 }
 
-/// SAVE in the foreground (Redis's rdbSave): on success resets the dirty counter and records
-/// the time. Logs either way.
-pub fn save(srv: &mut Server) -> Result<(), String> {
+/// SAVE in the foreground, also used by SHUTDOWN, FLUSHALL and DEBUG RELOAD (Redis's rdbSave
+/// called in the server process): on success the dirty counter is reset, the time recorded
+/// and a past background-save error cleared (writes are accepted again).
+pub fn save(srv: &mut Server) -> Result<(), SaveFailed> {
     let path = dump_path(srv);
     let opts = save_options(srv);
-    let dirty_before = srv.ks.dirty;
-    match save_to_file(&srv.ks, &path, &opts) {
-        Ok(_) => {
-            serverlog!(Level::Notice, "DB saved on disk");
-            srv.ks.dirty = srv.ks.dirty.saturating_sub(dirty_before);
-            srv.rdb.lastsave = crate::db::mstime() / 1000;
-            srv.rdb.last_bgsave_ok = true;
-            srv.rdb.saves += 1;
-            srv.introspection.lastsave = srv.rdb.lastsave;
-            Ok(())
+    let delay = srv.config.rdb_key_save_delay;
+    let mut after_key = |_: u64| {
+        if delay != 0 {
+            debug_delay(delay);
         }
-        Err(e) => {
-            let cwd = std::env::current_dir()
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|_| "?".into());
-            serverlog!(
-                Level::Warning,
-                "Failed saving the DB to {} in {cwd}: {e}. Check that the directory exists, is writable by this user and that the disk is not full.",
-                path.display()
-            );
-            Err(e.to_string())
-        }
-    }
+    };
+    write_dump(
+        &srv.ks,
+        &path,
+        &opts,
+        srv.config.rdb_save_incremental_fsync,
+        &mut after_key,
+    )?;
+    srv.ks.dirty = 0;
+    srv.rdb.lastsave = crate::db::mstime() / 1000;
+    srv.rdb.last_bgsave_ok = true;
+    Ok(())
 }
 
 /// Reads and loads the RDB at `path` into a fresh keyspace shaped like the server's, without
@@ -261,5 +439,48 @@ pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
             );
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn autosync_writes_everything_across_sync_points() {
+        let path = std::env::temp_dir().join(format!("rudis-autosync-{}.bin", std::process::id()));
+        let file = File::create(&path).expect("create");
+        let mut out = AutoSync {
+            file,
+            every: 64 * 1024,
+            buffered: 0,
+            processed: 0,
+        };
+        // Writes of odd sizes straddle the 64 KiB sync points.
+        let chunk: Vec<u8> = (0..9999u32).map(|i| (i % 251) as u8).collect();
+        let mut expected = Vec::new();
+        for _ in 0..40 {
+            out.write_all(&chunk).expect("write");
+            expected.extend_from_slice(&chunk);
+        }
+        out.flush().expect("flush");
+        assert_eq!(out.processed, expected.len() as u64);
+        assert_eq!(out.buffered, expected.len() as u64 % (64 * 1024));
+        let mut back = Vec::new();
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut back))
+            .expect("read back");
+        let _ = fs::remove_file(&path);
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn remedies_name_what_to_change() {
+        let e = |n| io::Error::from_raw_os_error(n);
+        assert!(remedy(&e(libc::ENOSPC)).contains("Free space"));
+        assert!(remedy(&e(libc::EACCES)).contains("writable"));
+        assert!(remedy(&e(libc::ENOENT)).contains("recreate"));
+        assert!(remedy(&e(libc::EISDIR)).contains("dbfilename"));
     }
 }

@@ -169,8 +169,8 @@ pub fn restore(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let (now_lru, lfu) = (ks.lru_now(), ks.lfu.is_some());
     if let Some(o) = ks.dbs[db].dict.get_mut(key) {
         match (lfu, idle, freq) {
-            (true, _, Some(f)) => o.lru = ((((now / 60_000) as u32) & 65535) << 8) | f as u32,
-            (false, Some(s), _) => o.lru = crate::db::object::lru_from_idle(now_lru, s as u64),
+            (true, _, Some(f)) => o.set_lru((((now / 60_000) as u32 & 65535) << 8) | f as u32),
+            (false, Some(s), _) => o.set_lru(crate::db::object::lru_from_idle(now_lru, s as u64)),
             _ => {}
         }
     }

@@ -14,7 +14,7 @@
 use crate::commands::flags::*;
 use crate::commands::{container_handler, Argv, CommandSpec, Ctx};
 use crate::db::object::idle_seconds;
-use crate::db::object::{RObj, StrValue, Value};
+use crate::db::object::{RObj, StrValue, ValueRef};
 use crate::db::Access;
 
 /// Values 0..10000 are Redis's shared integers (OBJ_SHARED_INTEGERS).
@@ -163,7 +163,7 @@ fn idletime(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(o) = lookup_or_null(ctx, argv.get(2)) else {
         return;
     };
-    let idle = idle_seconds(now, o.lru);
+    let idle = idle_seconds(now, o.lru());
     if lfu {
         ctx.err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
@@ -194,7 +194,7 @@ fn freq(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(o) = lookup_or_null(ctx, argv.get(2)) else {
         return;
     };
-    let counter = lfu_counter(o.lru, now_minutes, decay);
+    let counter = lfu_counter(o.lru(), now_minutes, decay);
     if !lfu {
         ctx.err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
@@ -210,7 +210,7 @@ fn refcount(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         return;
     };
     let shared = shared_ok
-        && matches!(o.value, Value::Str(StrValue::Int(v)) if (0..SHARED_INTEGERS).contains(&v));
+        && matches!(o.value(), ValueRef::Str(StrValue::Int(v)) if (0..SHARED_INTEGERS).contains(v));
     ctx.int(if shared { SHARED_REFCOUNT } else { 1 });
 }
 

@@ -13,7 +13,7 @@ use super::misc::jemalloc_size;
 use super::{cfg, cmd, digest, reply_help, subcommand_syntax_error};
 use crate::commands::flags::*;
 use crate::commands::{Argv, CommandSpec, Ctx};
-use crate::db::object::{RObj, StrValue, Value};
+use crate::db::object::{RObj, StrValue, Value, ValueRef};
 use crate::log::Level;
 use crate::serverlog;
 
@@ -120,14 +120,14 @@ fn rdb_len_size(len: u64) -> u64 {
 /// prefix. (Strings above 20 bytes that compress are counted uncompressed
 /// until the RDB module brings LZF.)
 fn serialized_length(o: &RObj) -> u64 {
-    match &o.value {
-        Value::Str(s) => {
+    match o.value() {
+        ValueRef::Str(s) => {
             let mut scratch = [0u8; 20];
             raw_string_saved_len(s.as_bytes(&mut scratch))
         }
         // A listpack is saved as one string of its bytes; a hashtable as its size, then each
         // field and value as a string.
-        Value::Hash(h) => match (h.as_listpack(), h.as_table()) {
+        ValueRef::Hash(h) => match (h.as_listpack(), h.as_table()) {
             (Some(lp), _) => rdb_len_size(lp.bytes_len() as u64) + lp.bytes_len() as u64,
             (None, Some(t)) => {
                 rdb_len_size(t.len() as u64)
@@ -139,7 +139,7 @@ fn serialized_length(o: &RObj) -> u64 {
         },
         // A set: an intset is saved as one string (its blob), a hash table
         // as a length then each member as a string.
-        Value::Set(set) => match set.intset() {
+        ValueRef::Set(set) => match set.intset() {
             Some(is) => raw_string_saved_len(is.as_bytes()),
             None => {
                 let mut scratch = [0u8; 20];
@@ -152,7 +152,7 @@ fn serialized_length(o: &RObj) -> u64 {
         },
         // A listpack is saved as one string of its bytes; a skiplist as its length, then
         // each member as a string and its score as 8 binary bytes (RDB_TYPE_ZSET_2).
-        Value::ZSet(z) => match (z.listpack(), z.big()) {
+        ValueRef::ZSet(z) => match (z.listpack(), z.big()) {
             (Some(lp), _) => rdb_len_size(lp.bytes_len() as u64) + lp.bytes_len() as u64,
             (None, Some(b)) => {
                 rdb_len_size(b.zsl.len() as u64)
@@ -164,7 +164,7 @@ fn serialized_length(o: &RObj) -> u64 {
             (None, None) => 0,
         },
         // The RDB issue computes the other types' serialized length.
-        Value::List(_) => 0,
+        ValueRef::List(_) => 0,
     }
 }
 
@@ -190,8 +190,8 @@ fn raw_string_saved_len(b: &[u8]) -> u64 {
 
 /// Redis's refcount as DEBUG OBJECT shows it.
 fn refcount(o: &RObj) -> i64 {
-    match o.value {
-        Value::Str(StrValue::Int(v)) if (0..SHARED_INTEGERS).contains(&v) => SHARED_REFCOUNT,
+    match o.value() {
+        ValueRef::Str(StrValue::Int(v)) if (0..SHARED_INTEGERS).contains(v) => SHARED_REFCOUNT,
         _ => 1,
     }
 }
@@ -343,10 +343,10 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             let stats = ctx.srv.ks.dbs[db]
                 .dict
                 .get(argv.get(2))
-                .map(|o| match &o.value {
-                    Value::Set(s) => s.dict().map(|d| d.stats()),
-                    Value::Hash(h) => h.as_table().map(|d| d.stats()),
-                    Value::ZSet(z) => z.big().map(|b| b.dict.stats()),
+                .map(|o| match o.value() {
+                    ValueRef::Set(s) => s.dict().map(|d| d.stats()),
+                    ValueRef::Hash(h) => h.as_table().map(|d| d.stats()),
+                    ValueRef::ZSet(z) => z.big().map(|b| b.dict.stats()),
                     _ => None,
                 });
             match stats {
@@ -360,7 +360,8 @@ fn debug(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
                 Level::Warning,
                 "Changing replication IDs after receiving DEBUG change-repl-id"
             );
-            ctx.srv.introspection.replid = crate::server::random_hex40();
+            ctx.srv.repl.change_replication_id();
+            ctx.srv.repl.clear_replication_id2();
             ctx.ok();
         }
         ("stringmatch-test", 2) => ctx.status("Apparently Redis did not crash: test passed"),
@@ -420,10 +421,10 @@ fn debug_object(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             refcount(o),
             o.encoding_name(),
             serialized_length(o),
-            o.lru,
-            crate::db::object::idle_seconds(now_lru, o.lru)
+            o.lru(),
+            crate::db::object::idle_seconds(now_lru, o.lru())
         );
-        if let Value::List(l) = &o.value {
+        if let ValueRef::List(l) = o.value() {
             // As Redis 7.0 appends for a quicklist.
             let nodes = l.node_count();
             let avg = l.len() as f64 / nodes as f64;
@@ -449,12 +450,12 @@ fn debug_sdslen(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let key = argv.get(2);
     let line = match ctx.srv.ks.dbs[db].dict.get(key) {
         None => Err("ERR no such key"),
-        Some(o) => match &o.value {
-            Value::Str(StrValue::Emb(b)) => {
+        Some(o) => match o.value() {
+            ValueRef::Str(StrValue::Emb(b)) => {
                 let len = b.len() as u64;
                 Ok((len, 0, jemalloc_size(16 + 3 + len + 1) - 16))
             }
-            Value::Str(StrValue::Raw(v)) => {
+            ValueRef::Str(StrValue::Raw(v)) => {
                 let (len, cap) = (v.len() as u64, v.capacity() as u64);
                 Ok((len, cap - len, jemalloc_size(sds_header(cap) + cap + 1)))
             }
@@ -609,17 +610,6 @@ fn debug_protocol(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
 
 /// Redis's dictGetStats text for a table of `n` entries: the chain
 /// statistics assume an even spread (this server's tables do not chain).
-fn ht_stats(n: usize) -> String {
-    if n == 0 {
-        return "Hash table 0 stats (main hash table):\nNo stats available for empty dictionaries\n"
-            .to_string();
-    }
-    let size = n.next_power_of_two().max(4);
-    format!(
-        "Hash table 0 stats (main hash table):\n table size: {size}\n number of elements: {n}\n"
-    )
-}
-
 /// `DEBUG HTSTATS dbid`.
 fn debug_htstats(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let Some(db) = crate::db::object::parse_canonical_i64(argv.get(2)) else {
@@ -633,8 +623,8 @@ fn debug_htstats(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let d = &ctx.srv.ks.dbs[db as usize];
     let text = format!(
         "[Dictionary HT]\n{}[Expires HT]\n{}",
-        ht_stats(d.dict.len()),
-        ht_stats(d.expires.len())
+        d.dict.stats(),
+        d.expires.stats()
     );
     ctx.client().add_verbatim(text.as_bytes());
 }

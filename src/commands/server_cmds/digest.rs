@@ -15,7 +15,7 @@
 //! into the result. An empty dataset is 40 zeros. It must never modify or
 //! expire keys: it reads the tables directly.
 
-use crate::db::object::{RObj, Value};
+use crate::db::object::{RObj, ValueRef};
 use crate::db::Keyspace;
 
 /// SHA-1 of `data`.
@@ -98,12 +98,12 @@ pub fn mix_digest(d: &mut [u8; 20], data: &[u8]) {
 
 /// Redis's type codes (OBJ_STRING, OBJ_LIST ...), mixed into each value.
 fn type_code(o: &RObj) -> u32 {
-    match o.value {
-        Value::Str(_) => 0,
-        Value::List(_) => 1,
-        Value::Set(_) => 2,
-        Value::ZSet(_) => 3,
-        Value::Hash(_) => 4,
+    match o.value() {
+        ValueRef::Str(_) => 0,
+        ValueRef::List(_) => 1,
+        ValueRef::Set(_) => 2,
+        ValueRef::ZSet(_) => 3,
+        ValueRef::Hash(_) => 4,
     }
 }
 
@@ -111,15 +111,15 @@ fn type_code(o: &RObj) -> u32 {
 /// `d`.
 pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
     mix_digest(d, &type_code(o).to_be_bytes());
-    match &o.value {
-        Value::Str(s) => {
+    match o.value() {
+        ValueRef::Str(s) => {
             let mut scratch = [0u8; 20];
             mix_digest(d, s.as_bytes(&mut scratch));
         }
         // A hash xors in one digest per pair (xor_digest hashes it first), each a fresh
         // mix(field) then mix(value), so the order of the pairs does not matter (Redis's
         // OBJ_HASH arm).
-        Value::Hash(h) => {
+        ValueRef::Hash(h) => {
             let (mut kb, mut vb) = ([0u8; 20], [0u8; 20]);
             for (k, v) in h.iter() {
                 let mut pair = [0u8; 20];
@@ -130,7 +130,7 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
         }
         // A set's members in any order: each one xored in as a string
         // (integers of an intset in decimal).
-        Value::Set(set) => {
+        ValueRef::Set(set) => {
             let mut scratch = [0u8; 20];
             for m in set.iter() {
                 xor_digest(d, m.as_bytes(&mut scratch));
@@ -138,14 +138,14 @@ pub fn xor_object_digest(d: &mut [u8; 20], o: &RObj, has_expire: bool) {
         }
         // A sorted set xors in one digest per member, each a fresh mix(member) then
         // mix(score as %.17g), so the encoding and order do not matter (Redis's OBJ_ZSET arm).
-        Value::ZSet(z) => z.for_each(|m, score| {
+        ValueRef::ZSet(z) => z.for_each(|m, score| {
             let mut ele = [0u8; 20];
             mix_digest(&mut ele, m);
             mix_digest(&mut ele, &crate::util::numeric::g17(score));
             xor_digest(d, &ele);
         }),
         // Elements head to tail, each mixed as its string form.
-        Value::List(l) => {
+        ValueRef::List(l) => {
             l.scan(false, |e| {
                 let mut scratch = [0u8; 20];
                 mix_digest(d, e.as_bytes(&mut scratch));
@@ -194,7 +194,7 @@ pub fn hex(d: &[u8; 20]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::object::StrValue;
+    use crate::db::object::{StrValue, Value};
 
     #[test]
     fn sha1_vectors() {

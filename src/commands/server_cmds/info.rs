@@ -457,28 +457,32 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
 
     if sections.wants("persistence") {
         begin(&mut out, "Persistence");
+        use crate::persistence::child::ChildType;
+        let child = &srv.child;
+        let rdb = &srv.rdb;
+        let now_secs = crate::db::mstime() / 1000;
         let _ = write!(
             out,
             "loading:0\r\n\
              async_loading:0\r\n\
-             current_cow_peak:0\r\n\
-             current_cow_size:0\r\n\
-             current_cow_size_age:0\r\n\
-             current_fork_perc:0.00\r\n\
-             current_save_keys_processed:0\r\n\
-             current_save_keys_total:0\r\n\
+             current_cow_peak:{}\r\n\
+             current_cow_size:{}\r\n\
+             current_cow_size_age:{}\r\n\
+             current_fork_perc:{:.2}\r\n\
+             current_save_keys_processed:{}\r\n\
+             current_save_keys_total:{}\r\n\
              rdb_changes_since_last_save:{}\r\n\
-             rdb_bgsave_in_progress:0\r\n\
+             rdb_bgsave_in_progress:{}\r\n\
              rdb_last_save_time:{}\r\n\
-             rdb_last_bgsave_status:ok\r\n\
-             rdb_last_bgsave_time_sec:-1\r\n\
-             rdb_current_bgsave_time_sec:-1\r\n\
-             rdb_saves:0\r\n\
-             rdb_last_cow_size:0\r\n\
-             rdb_last_load_keys_expired:0\r\n\
-             rdb_last_load_keys_loaded:0\r\n\
+             rdb_last_bgsave_status:{}\r\n\
+             rdb_last_bgsave_time_sec:{}\r\n\
+             rdb_current_bgsave_time_sec:{}\r\n\
+             rdb_saves:{}\r\n\
+             rdb_last_cow_size:{}\r\n\
+             rdb_last_load_keys_expired:{}\r\n\
+             rdb_last_load_keys_loaded:{}\r\n\
              aof_enabled:{}\r\n\
-             aof_rewrite_in_progress:0\r\n\
+             aof_rewrite_in_progress:{}\r\n\
              aof_rewrite_scheduled:0\r\n\
              aof_last_rewrite_time_sec:-1\r\n\
              aof_current_rewrite_time_sec:-1\r\n\
@@ -486,12 +490,31 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              aof_rewrites:0\r\n\
              aof_rewrites_consecutive_failures:0\r\n\
              aof_last_write_status:ok\r\n\
-             aof_last_cow_size:0\r\n\
+             aof_last_cow_size:{}\r\n\
              module_fork_in_progress:0\r\n\
              module_fork_last_cow_size:0\r\n",
+            child.current_cow_peak,
+            child.current_cow_bytes,
+            child.cow_size_age_secs(),
+            child.fork_perc(),
+            child.current_save_keys_processed,
+            child.current_save_keys_total,
             srv.ks.dirty,
-            srv.introspection.lastsave,
+            u8::from(child.kind == ChildType::Rdb),
+            rdb.lastsave,
+            if rdb.last_bgsave_ok { "ok" } else { "err" },
+            rdb.save_time_last,
+            match (child.kind, rdb.save_time_start) {
+                (ChildType::Rdb, Some(start)) => now_secs - start,
+                _ => -1,
+            },
+            rdb.saves,
+            child.rdb_cow_bytes,
+            rdb.last_load_keys_expired,
+            rdb.last_load_keys_loaded,
             u8::from(cfg::appendonly(srv)),
+            u8::from(child.kind == ChildType::Aof),
+            child.aof_cow_bytes,
         );
     }
 
@@ -528,8 +551,8 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              pubsub_channels:{}\r\n\
              pubsub_patterns:{}\r\n\
              pubsubshard_channels:{}\r\n\
-             latest_fork_usec:0\r\n\
-             total_forks:0\r\n\
+             latest_fork_usec:{}\r\n\
+             total_forks:{}\r\n\
              migrate_cached_sockets:{}\r\n\
              slave_expires_tracked_keys:0\r\n\
              active_defrag_hits:0\r\n\
@@ -569,6 +592,8 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             srv.pubsub.channels.len(),
             srv.pubsub.patterns.len(),
             srv.pubsub.shard_channels.len(),
+            srv.child.fork_time_us,
+            srv.child.total_forks,
             srv.migrate_cache.len(),
             srv.stat_unexpected_error_replies,
             srv.stat_total_error_replies,
@@ -580,22 +605,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
 
     if sections.wants("replication") {
         begin(&mut out, "Replication");
-        let _ = write!(
-            out,
-            "role:master\r\n\
-             connected_slaves:0\r\n\
-             master_failover_state:no-failover\r\n\
-             master_replid:{}\r\n\
-             master_replid2:0000000000000000000000000000000000000000\r\n\
-             master_repl_offset:0\r\n\
-             second_repl_offset:-1\r\n\
-             repl_backlog_active:0\r\n\
-             repl_backlog_size:{}\r\n\
-             repl_backlog_first_byte_offset:0\r\n\
-             repl_backlog_histlen:0\r\n",
-            srv.introspection.replid,
-            cfg::repl_backlog_size(srv),
-        );
+        crate::replication::info(srv, &mut out);
     }
 
     if sections.wants("cpu") {

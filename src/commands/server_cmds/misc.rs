@@ -2,15 +2,15 @@
 //! (and the other FUNCTION subcommands' empty-library answers).
 //!
 //! Owns: these commands' replies. SHUTDOWN runs Redis's graceful sequence
-//! (`prepare_for_shutdown`: log, remove pid file and unix socket) and exits
-//! 0; saving on shutdown hooks in there when RDB lands. FUNCTION keeps no
+//! (`Server::prepare_for_shutdown`: stop a BGSAVE child, final save, remove
+//! pid file and unix socket) and exits 0. FUNCTION keeps no
 //! libraries: the scripting issue replaces it. It must never block.
 
 use super::info::mem_overhead;
 use super::{cmd, reply_help, sub, subcommand_syntax_error};
 use crate::commands::flags::*;
 use crate::commands::{container_handler, Argv, CommandSpec, Ctx};
-use crate::db::object::{StrValue, Value};
+use crate::db::object::{StrValue, ValueRef};
 
 pub const TIME: CommandSpec = cmd(
     "time",
@@ -248,7 +248,7 @@ fn time(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 
 /// `LASTSAVE`: unix time of the last successful save.
 fn lastsave(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
-    let t = ctx.srv.introspection.lastsave;
+    let t = ctx.srv.rdb.lastsave;
     ctx.int(t);
 }
 
@@ -261,20 +261,24 @@ fn role(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
     c.add_array_len(0);
 }
 
-/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: exits 0 without
-/// replying; ABORT answers that no shutdown is in progress (shutdown here
-/// never waits for replicas).
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: saves when save points
+/// exist (SAVE: always, NOSAVE: never) and exits 0 without replying; a
+/// failed save answers an error and the server goes on, unless FORCE.
+/// ABORT cancels a shutdown a signal asked for. (No replicas to wait for,
+/// so NOW changes nothing yet.)
 fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
-    let (mut nosave, mut save, mut now, mut force, mut abort) = (false, false, false, false, false);
+    use crate::config::shutdown as sf;
+    let mut flags = 0;
+    let mut abort = false;
     for i in 1..argv.len() {
         if argv.is(i, "nosave") {
-            nosave = true;
+            flags |= sf::NOSAVE;
         } else if argv.is(i, "save") {
-            save = true;
+            flags |= sf::SAVE;
         } else if argv.is(i, "now") {
-            now = true;
+            flags |= sf::NOW;
         } else if argv.is(i, "force") {
-            force = true;
+            flags |= sf::FORCE;
         } else if argv.is(i, "abort") {
             abort = true;
         } else {
@@ -282,15 +286,19 @@ fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
             return;
         }
     }
-    if (abort && (nosave || save || now || force)) || (nosave && save) {
+    if (abort && flags != 0) || (flags & sf::NOSAVE != 0 && flags & sf::SAVE != 0) {
         ctx.syntax_error();
         return;
     }
     if abort {
-        ctx.err("ERR No shutdown in progress.");
+        if ctx.srv.abort_shutdown() {
+            ctx.ok();
+        } else {
+            ctx.err("ERR No shutdown in progress.");
+        }
         return;
     }
-    if ctx.srv.prepare_for_shutdown() {
+    if ctx.srv.prepare_for_shutdown(flags) {
         ctx.srv.exit(0);
     }
     ctx.err("ERR Errors trying to SHUTDOWN. Check logs.");
@@ -428,16 +436,16 @@ fn memory_usage(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
     let db = ctx.db();
     let key = argv.get(2);
-    let usage = ctx.srv.ks.dbs[db].dict.get(key).map(|o| match &o.value {
-        Value::Str(StrValue::Int(_)) => 16,
-        Value::Str(StrValue::Emb(b)) => jemalloc_size(16 + 3 + b.len() as u64 + 1),
-        Value::Str(StrValue::Raw(v)) => {
+    let usage = ctx.srv.ks.dbs[db].dict.get(key).map(|o| match o.value() {
+        ValueRef::Str(StrValue::Int(_)) => 16,
+        ValueRef::Str(StrValue::Emb(b)) => jemalloc_size(16 + 3 + b.len() as u64 + 1),
+        ValueRef::Str(StrValue::Raw(v)) => {
             16 + jemalloc_size(sds_header(v.capacity() as u64, false) + v.capacity() as u64 + 1)
         }
-        Value::Hash(h) => hash_usage(h, samples),
-        Value::Set(set) => set_usage(set, samples),
-        Value::ZSet(z) => zset_usage(z, samples),
-        Value::List(l) => list_usage(l, samples as u64),
+        ValueRef::Hash(h) => hash_usage(h, samples),
+        ValueRef::Set(set) => set_usage(set, samples),
+        ValueRef::ZSet(z) => zset_usage(z, samples),
+        ValueRef::List(l) => list_usage(l, samples as u64),
     });
     match usage {
         None => ctx.null(),

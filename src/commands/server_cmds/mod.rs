@@ -55,6 +55,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     misc::TIME,
     misc::LASTSAVE,
     save::SAVE,
+    save::BGSAVE,
     misc::SHUTDOWN,
     misc::FUNCTION,
     misc::MEMORY,
@@ -179,25 +180,23 @@ pub struct Introspection {
     pub debug: DebugKnobs,
     /// CLIENT PAUSE, while one is in force.
     pub pause: Option<Pause>,
-    /// Unix seconds of the last successful save (LASTSAVE, INFO
-    /// rdb_last_save_time); start-up time until persistence lands.
-    pub lastsave: i64,
     /// Bytes allocated once the server was built (INFO used_memory_startup).
     pub startup_memory: u64,
-    /// Replication id (INFO master_replid) until the replication module
-    /// owns it.
-    pub replid: String,
+}
+
+impl Default for Introspection {
+    fn default() -> Self {
+        Introspection::new()
+    }
 }
 
 impl Introspection {
-    pub fn new(replid: &str) -> Introspection {
+    pub fn new() -> Introspection {
         Introspection {
             latency: latency::LatencyMonitor::default(),
             debug: DebugKnobs::default(),
             pause: None,
-            lastsave: crate::db::mstime() / 1000,
             startup_memory: crate::alloc::allocated(),
-            replid: replid.to_string(),
         }
     }
 }

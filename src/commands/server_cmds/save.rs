@@ -1,13 +1,14 @@
-//! SAVE and DEBUG RELOAD: the foreground snapshot commands.
+//! SAVE, BGSAVE and DEBUG RELOAD: the snapshot commands.
 //!
 //! Owns: these commands' replies and the order of their steps. The saving and loading is
-//! `persistence::snapshot`'s; this file must never touch the RDB format itself.
+//! `persistence::snapshot`'s and `persistence::bgsave`'s; this file must never touch the RDB
+//! format itself.
 
 use super::cmd;
 use crate::commands::flags::*;
 use crate::commands::{Argv, CommandSpec, Ctx};
 use crate::log::Level;
-use crate::persistence::snapshot;
+use crate::persistence::{bgsave, child::ChildType, snapshot};
 use crate::serverlog;
 
 pub const SAVE: CommandSpec = cmd(
@@ -21,11 +22,57 @@ pub const SAVE: CommandSpec = cmd(
     &[],
 );
 
-/// `SAVE`: writes the dump in the foreground; `+OK` or an error.
+pub const BGSAVE: CommandSpec = cmd(
+    "bgsave",
+    bgsave,
+    -1,
+    ADMIN | NOSCRIPT,
+    "Asynchronously save the dataset to disk",
+    "1.0.0",
+    "[SCHEDULE]",
+    &[],
+);
+
+/// `SAVE`: writes the dump in the foreground; `+OK`, or `-ERR` (the log says why). Refused
+/// while a BGSAVE runs: the two would race for the same file.
 fn save(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
+    if ctx.srv.child.kind == ChildType::Rdb {
+        ctx.err("ERR Background save already in progress");
+        return;
+    }
+    ctx.srv.rdb.saves += 1;
     match snapshot::save(ctx.srv) {
         Ok(()) => ctx.ok(),
         Err(_) => ctx.err("ERR"),
+    }
+}
+
+/// `BGSAVE [SCHEDULE]`: forks a child that writes the dump; `+Background saving started`.
+/// While another child (an AOF rewrite) runs: an error, or with SCHEDULE (and always inside
+/// MULTI) `+Background saving scheduled` and cron starts it once that child is done.
+fn bgsave(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    let mut schedule = false;
+    if argv.len() > 1 {
+        if argv.len() == 2 && argv.is(1, "schedule") {
+            schedule = true;
+        } else {
+            ctx.syntax_error();
+            return;
+        }
+    }
+    if ctx.srv.child.kind == ChildType::Rdb {
+        ctx.err("ERR Background save already in progress");
+    } else if ctx.srv.child.active() || ctx.srv.in_exec {
+        if schedule || ctx.srv.in_exec {
+            ctx.srv.rdb.bgsave_scheduled = true;
+            ctx.status("Background saving scheduled");
+        } else {
+            ctx.err("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+        }
+    } else if bgsave::rdb_save_background(ctx.srv).is_ok() {
+        ctx.status("Background saving started");
+    } else {
+        ctx.err("ERR");
     }
 }
 

@@ -48,7 +48,7 @@ pub mod save;
 mod ziplist;
 
 pub use load::{load, load_stream, load_type_and_value, LoadError, LoadOptions, Loaded};
-pub use save::{save_to, RdbWriter, SaveOptions};
+pub use save::{save_to, save_to_with, RdbWriter, SaveOptions};
 
 /// Redis's RDB_VERSION for 7.0.
 pub const RDB_VERSION: u32 = 10;

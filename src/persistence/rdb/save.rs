@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use super::*;
 use crate::db::list::{ListValue, NodeRef};
 use crate::db::listpack::Listpack;
-use crate::db::object::{RObj, StrValue, Value};
+use crate::db::object::{RObj, StrValue, ValueRef};
 use crate::db::set::SetValue;
 use crate::db::zset::ZSetValue;
 use crate::db::Keyspace;
@@ -169,33 +169,33 @@ impl<W: Write> RdbWriter<W> {
 
     /// The type byte Redis 7.0 writes for `o` (rdbSaveObjectType).
     pub fn type_code(o: &RObj) -> u8 {
-        match &o.value {
-            Value::Str(_) => TYPE_STRING,
-            Value::List(_) => TYPE_LIST_QUICKLIST_2,
-            Value::Set(SetValue::Intset(_)) => TYPE_SET_INTSET,
-            Value::Set(SetValue::Hashtable(_)) => TYPE_SET,
-            Value::ZSet(z) if z.listpack().is_some() => TYPE_ZSET_LISTPACK,
-            Value::ZSet(_) => TYPE_ZSET_2,
-            Value::Hash(h) if h.as_listpack().is_some() => TYPE_HASH_LISTPACK,
-            Value::Hash(_) => TYPE_HASH,
+        match o.value() {
+            ValueRef::Str(_) => TYPE_STRING,
+            ValueRef::List(_) => TYPE_LIST_QUICKLIST_2,
+            ValueRef::Set(SetValue::Intset(_)) => TYPE_SET_INTSET,
+            ValueRef::Set(SetValue::Hashtable(_)) => TYPE_SET,
+            ValueRef::ZSet(z) if z.listpack().is_some() => TYPE_ZSET_LISTPACK,
+            ValueRef::ZSet(_) => TYPE_ZSET_2,
+            ValueRef::Hash(h) if h.as_listpack().is_some() => TYPE_HASH_LISTPACK,
+            ValueRef::Hash(_) => TYPE_HASH,
         }
     }
 
     /// Redis's rdbSaveObject: the value part of a key (no type byte).
     pub fn object(&mut self, o: &RObj, compress: bool) -> io::Result<()> {
-        match &o.value {
-            Value::Str(s) => self.str_value(s, compress),
-            Value::List(l) => self.list(l, compress),
-            Value::Set(SetValue::Intset(is)) => self.string(is.as_bytes(), compress),
-            Value::Set(SetValue::Hashtable(d)) => {
+        match o.value() {
+            ValueRef::Str(s) => self.str_value(s, compress),
+            ValueRef::List(l) => self.list(l, compress),
+            ValueRef::Set(SetValue::Intset(is)) => self.string(is.as_bytes(), compress),
+            ValueRef::Set(SetValue::Hashtable(d)) => {
                 self.len(d.len() as u64)?;
                 for (m, _) in d.iter() {
                     self.string(m, compress)?;
                 }
                 Ok(())
             }
-            Value::ZSet(z) => self.zset(z, compress),
-            Value::Hash(h) => match (h.as_listpack(), h.as_table()) {
+            ValueRef::ZSet(z) => self.zset(z, compress),
+            ValueRef::Hash(h) => match (h.as_listpack(), h.as_table()) {
                 (Some(lp), _) => self.listpack(lp, compress),
                 (None, Some(t)) => {
                     self.len(t.len() as u64)?;
@@ -275,6 +275,18 @@ impl<W: Write> RdbWriter<W> {
 /// Writes the whole keyspace as an RDB file into `out` (Redis's rdbSaveRio); returns the sink
 /// and the number of bytes written.
 pub fn save_to<W: Write>(ks: &Keyspace, out: W, opts: &SaveOptions) -> io::Result<(W, u64)> {
+    save_to_with(ks, out, opts, |_| {})
+}
+
+/// [`save_to`], calling `after_key(keys_written_so_far)` after each key (where Redis's
+/// rdbSaveDb applies `rdb-key-save-delay` and a forked child reports its progress).
+pub fn save_to_with<W: Write, F: FnMut(u64)>(
+    ks: &Keyspace,
+    out: W,
+    opts: &SaveOptions,
+    mut after_key: F,
+) -> io::Result<(W, u64)> {
+    let mut keys = 0u64;
     let mut w = RdbWriter::new(out, opts.checksum);
     w.raw(format!("REDIS{RDB_VERSION:04}").as_bytes())?;
     for (name, value) in &opts.aux {
@@ -299,13 +311,15 @@ pub fn save_to<W: Write>(ks: &Keyspace, out: W, opts: &SaveOptions) -> io::Resul
                 }
             }
             if opts.save_idle {
-                let idle = crate::db::object::idle_seconds(opts.lru_now, o.lru);
+                let idle = crate::db::object::idle_seconds(opts.lru_now, o.lru());
                 w.byte(OPCODE_IDLE)?;
                 w.len(idle)?;
             }
             w.byte(RdbWriter::<W>::type_code(o))?;
             w.string(key, opts.compress)?;
             w.object(o, opts.compress)?;
+            keys += 1;
+            after_key(keys);
         }
     }
     let n = w.written() + 9;
