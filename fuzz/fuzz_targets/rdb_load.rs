@@ -2,12 +2,13 @@
 //! hang or allocate without bound. What loads must save and load again.
 //!
 //! Input: 3 bytes of configuration (load options, chunk size of the reader, whether the
-//! stream's size is known), then the file.
+//! stream's size is known, the read buffer's size: 16 to 1 KiB or the default 256 KiB), then
+//! the file.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use rudis::db::Keyspace;
-use rudis::persistence::rdb::{load, load_stream, save_to, SaveOptions};
+use rudis::persistence::rdb::{load, load_stream_with_buffer, save_to, SaveOptions};
 
 mod common;
 
@@ -23,7 +24,13 @@ fuzz_target!(|input: &[u8]| {
         chunk: cfg[2] as usize,
     };
     let total = (cfg[2] & 1 == 0).then_some(data.len() as u64);
-    let Ok(loaded) = load_stream(src, total, &mut ks, &opts) else {
+    // Small buffers make short inputs cross every refill and long-string path.
+    let buf = if cfg[2] & 2 == 0 {
+        16 + (cfg[1] as usize) * 4
+    } else {
+        256 * 1024
+    };
+    let Ok(loaded) = load_stream_with_buffer(src, total, buf, &mut ks, &opts) else {
         return;
     };
     // The same bytes from a slice give the same answer.

@@ -53,6 +53,11 @@ const LZF_MAX_RATIO: u64 = 88;
 /// 1 GiB: the most a listpack may grow to (Redis's LISTPACK_MAX_SAFETY_SIZE, lpSafeToAdd).
 const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
 
+/// 8 bytes of input per item reserved: a count read from the input presizes a table (8-byte
+/// buckets) for at most one item per 8 bytes left, so no reservation outweighs the input
+/// itself; a genuine larger collection grows its table as its items arrive.
+const PREALLOC_BYTES_PER_ITEM: u64 = 8;
+
 /// 16: up to this many fields, duplicates are found by comparing every pair (no allocation);
 /// above it, by sorting their hashes.
 const DUP_PAIRWISE_MAX: usize = 16;
@@ -328,7 +333,19 @@ pub fn load_stream<R: Read>(
     ks: &mut Keyspace,
     opts: &LoadOptions,
 ) -> Res<Loaded> {
-    let mut r = Reader::new(src, total, opts.verify_checksum);
+    load_stream_with_buffer(src, total, super::reader::READ_BUF, ks, opts)
+}
+
+/// [`load_stream`] with a read buffer of at most `buf` bytes, for tests and fuzzing (small
+/// buffers reach every refill path with small inputs).
+pub fn load_stream_with_buffer<R: Read>(
+    src: R,
+    total: Option<u64>,
+    buf: usize,
+    ks: &mut Keyspace,
+    opts: &LoadOptions,
+) -> Res<Loaded> {
+    let mut r = Reader::with_buffer(src, total, opts.verify_checksum, buf);
     let magic: [u8; 9] = r.arr().map_err(|e| LoadError {
         offset: e.offset,
         what: "file is shorter than the RDB header (not an RDB file?)".into(),
@@ -397,9 +414,10 @@ pub fn load_stream<R: Read>(
             OPCODE_RESIZEDB => {
                 let size = r.len()?;
                 let expires = r.len()?;
-                // A hint only: never reserve more than the bytes left could hold.
-                let size = r.plausible(size, 3);
-                let expires = r.plausible(expires, 12);
+                // A hint only: never reserve more than the bytes left (8-byte buckets, so the
+                // tables' buckets never outweigh the rest of the input).
+                let size = r.plausible(size, PREALLOC_BYTES_PER_ITEM);
+                let expires = r.plausible(expires, PREALLOC_BYTES_PER_ITEM);
                 ks.dbs[db].dict.expand(size);
                 ks.dbs[db].expires.expand(expires);
                 continue;
@@ -600,7 +618,7 @@ fn load_value<R: Read>(
         TYPE_SET => {
             let n = r.count()?;
             let mut s = if n > o.set_max_intset_entries.min(1 << 30) as u64 {
-                SetValue::new_hashtable(r.plausible(n, 1))
+                SetValue::new_hashtable(r.plausible(n, PREALLOC_BYTES_PER_ITEM))
             } else {
                 SetValue::default()
             };
@@ -627,7 +645,7 @@ fn load_value<R: Read>(
         TYPE_ZSET | TYPE_ZSET_2 => {
             let n = r.count()?;
             let mut big = Big {
-                dict: Dict::with_capacity(r.plausible(n, 9)),
+                dict: Dict::with_capacity(r.plausible(n, PREALLOC_BYTES_PER_ITEM)),
                 ..Big::default()
             };
             let (mut maxlen, mut total) = (0usize, 0usize);
@@ -664,7 +682,7 @@ fn load_value<R: Read>(
             let n = r.count()?;
             if n > o.hash_max_listpack_entries as u64 {
                 // Too many pairs for a listpack: a table from the start.
-                let mut table = Table::with_capacity(r.plausible(n, 2));
+                let mut table = Table::with_capacity(r.plausible(n, PREALLOC_BYTES_PER_ITEM));
                 for _ in 0..n {
                     let f_at = r.offset();
                     let f = InlineBytes::new(&r.string()?);
@@ -677,7 +695,7 @@ fn load_value<R: Read>(
             } else {
                 // A listpack in file order, unless a field or value is too long for one.
                 let mut arena: Vec<u8> = Vec::new();
-                let mut ends: Vec<usize> = Vec::with_capacity(2 * n as usize);
+                let mut ends: Vec<usize> = Vec::new();
                 let mut fits = true;
                 for _ in 0..2 * n {
                     let s = r.string()?;

@@ -47,7 +47,9 @@ mod reader;
 pub mod save;
 mod ziplist;
 
-pub use load::{load, load_stream, load_type_and_value, LoadError, LoadOptions, Loaded};
+pub use load::{
+    load, load_stream, load_stream_with_buffer, load_type_and_value, LoadError, LoadOptions, Loaded,
+};
 pub use save::{save_to, save_to_with, RdbWriter, SaveOptions};
 
 /// Redis's RDB_VERSION for 7.0.
