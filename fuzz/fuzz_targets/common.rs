@@ -35,6 +35,7 @@ pub fn options(cfg: [u8; 2]) -> LoadOptions {
 }
 
 /// Reads `data` at most `chunk` bytes at a time, as a socket would hand it out.
+#[allow(dead_code)] // used by rdb_load, not by restore_payload
 pub struct Trickle<'a> {
     pub data: &'a [u8],
     pub chunk: usize,
