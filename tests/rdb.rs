@@ -91,13 +91,93 @@ fn a_corrupt_dump_stops_start_up_with_the_offset() {
     let path = srv.dir().join("dump.rdb");
     let mut bytes = std::fs::read(&path).expect("dump written");
     bytes.truncate(bytes.len() / 2);
+    let len = bytes.len();
     std::fs::write(&path, &bytes).expect("rewrite dump");
     let err = srv
         .start_again()
         .expect_err("a truncated dump must stop start-up");
     let log = srv.log();
+    // The file ends mid-value: the offset named is where the bytes ran out.
     assert!(log.contains("corrupt RDB file"), "{err}\n{log}");
-    assert!(log.contains("offset"), "{log}");
+    assert!(
+        log.contains(&format!("at offset {len} of {len} bytes")),
+        "{log}"
+    );
+    assert!(log.contains("unexpected end of file"), "{log}");
+    assert_eq!(
+        log.matches("Terminating server after rdb file reading failure.")
+            .count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
+fn a_corrupt_listpack_in_a_dump_stops_start_up_naming_the_key() {
+    // rdbchecksum no: the file carries no checksum, so only the value's own checks can tell.
+    let mut srv = TestServer::builder().arg("--rdbchecksum").arg("no").start();
+    let mut c = srv.client();
+    c.cmd(&["HSET", "h", "a", "1", "b", "2"]);
+    c.cmd(&["SET", "other", "x"]);
+    assert_eq!(c.cmd(&["SAVE"]), "OK");
+    drop(c);
+    srv.stop();
+    let path = srv.dir().join("dump.rdb");
+    let mut bytes = std::fs::read(&path).expect("dump written");
+    let at = bytes
+        .windows(3)
+        .position(|w| w == [0x81, b'b', 0x02])
+        .expect("field b of the hash listpack");
+    bytes[at + 2] = 0x05; // its back-length no longer matches the entry
+    std::fs::write(&path, &bytes).expect("rewrite dump");
+    srv.start_again()
+        .expect_err("a corrupt listpack must stop start-up");
+    let log = srv.log();
+    assert!(
+        log.contains("Hash listpack integrity check failed"),
+        "{log}"
+    );
+    assert!(log.contains("(key 'h')"), "{log}");
+    assert!(log.contains("--- RDB ERROR DETECTED ---"), "{log}");
+}
+
+#[test]
+fn values_larger_than_the_read_buffer_load_with_and_without_compression() {
+    for compression in ["yes", "no"] {
+        let mut srv = TestServer::builder()
+            .enable_debug()
+            .arg("--rdbcompression")
+            .arg(compression)
+            .start();
+        let mut c = srv.client();
+        // 1 MiB compressible, 600 KiB of pseudo-random bytes (stored raw even with LZF on),
+        // and a list whose nodes straddle the loader's 256 KiB buffer many times.
+        c.cmd(&["SET", "big", &"0123456789abcdef".repeat(65536)]);
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let noise: Vec<u8> = (0..600 * 1024)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        c.cmd_bytes(&[b"SET", b"noise", &noise]);
+        for i in 0..200 {
+            let items: Vec<String> = (0..100).map(|j| format!("item-{i}-{j}")).collect();
+            let mut args = vec!["RPUSH", "list"];
+            args.extend(items.iter().map(|s| s.as_str()));
+            c.cmd(&args);
+        }
+        let before = digest(&mut c);
+        assert_eq!(c.cmd(&["SAVE"]), "OK");
+        drop(c);
+        srv.restart();
+        let mut c = srv.client();
+        assert_eq!(digest(&mut c), before, "rdbcompression {compression}");
+        assert_eq!(c.cmd(&["STRLEN", "noise"]).as_int(), 600 * 1024);
+        assert_eq!(c.cmd(&["LLEN", "list"]).as_int(), 20_000);
+    }
 }
 
 #[test]

@@ -53,6 +53,11 @@ const LZF_MAX_RATIO: u64 = 88;
 /// 1 GiB: the most a listpack may grow to (Redis's LISTPACK_MAX_SAFETY_SIZE, lpSafeToAdd).
 const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
 
+/// 8 bytes of input per item reserved: a count read from the input presizes a table (8-byte
+/// buckets) for at most one item per 8 bytes left, so no reservation outweighs the input
+/// itself; a genuine larger collection grows its table as its items arrive.
+const PREALLOC_BYTES_PER_ITEM: u64 = 8;
+
 /// 16: up to this many fields, duplicates are found by comparing every pair (no allocation);
 /// above it, by sorting their hashes.
 const DUP_PAIRWISE_MAX: usize = 16;
@@ -328,7 +333,19 @@ pub fn load_stream<R: Read>(
     ks: &mut Keyspace,
     opts: &LoadOptions,
 ) -> Res<Loaded> {
-    let mut r = Reader::new(src, total, opts.verify_checksum);
+    load_stream_with_buffer(src, total, super::reader::READ_BUF, ks, opts)
+}
+
+/// [`load_stream`] with a read buffer of at most `buf` bytes, for tests and fuzzing (small
+/// buffers reach every refill path with small inputs).
+pub fn load_stream_with_buffer<R: Read>(
+    src: R,
+    total: Option<u64>,
+    buf: usize,
+    ks: &mut Keyspace,
+    opts: &LoadOptions,
+) -> Res<Loaded> {
+    let mut r = Reader::with_buffer(src, total, opts.verify_checksum, buf);
     let magic: [u8; 9] = r.arr().map_err(|e| LoadError {
         offset: e.offset,
         what: "file is shorter than the RDB header (not an RDB file?)".into(),
@@ -397,9 +414,10 @@ pub fn load_stream<R: Read>(
             OPCODE_RESIZEDB => {
                 let size = r.len()?;
                 let expires = r.len()?;
-                // A hint only: never reserve more than the bytes left could hold.
-                let size = r.plausible(size, 3);
-                let expires = r.plausible(expires, 12);
+                // A hint only: never reserve more than the bytes left (8-byte buckets, so the
+                // tables' buckets never outweigh the rest of the input).
+                let size = r.plausible(size, PREALLOC_BYTES_PER_ITEM);
+                let expires = r.plausible(expires, PREALLOC_BYTES_PER_ITEM);
                 ks.dbs[db].dict.expand(size);
                 ks.dbs[db].expires.expand(expires);
                 continue;
@@ -600,7 +618,7 @@ fn load_value<R: Read>(
         TYPE_SET => {
             let n = r.count()?;
             let mut s = if n > o.set_max_intset_entries.min(1 << 30) as u64 {
-                SetValue::new_hashtable(r.plausible(n, 1))
+                SetValue::new_hashtable(r.plausible(n, PREALLOC_BYTES_PER_ITEM))
             } else {
                 SetValue::default()
             };
@@ -627,7 +645,7 @@ fn load_value<R: Read>(
         TYPE_ZSET | TYPE_ZSET_2 => {
             let n = r.count()?;
             let mut big = Big {
-                dict: Dict::with_capacity(r.plausible(n, 9)),
+                dict: Dict::with_capacity(r.plausible(n, PREALLOC_BYTES_PER_ITEM)),
                 ..Big::default()
             };
             let (mut maxlen, mut total) = (0usize, 0usize);
@@ -664,7 +682,7 @@ fn load_value<R: Read>(
             let n = r.count()?;
             if n > o.hash_max_listpack_entries as u64 {
                 // Too many pairs for a listpack: a table from the start.
-                let mut table = Table::with_capacity(r.plausible(n, 2));
+                let mut table = Table::with_capacity(r.plausible(n, PREALLOC_BYTES_PER_ITEM));
                 for _ in 0..n {
                     let f_at = r.offset();
                     let f = InlineBytes::new(&r.string()?);
@@ -677,7 +695,7 @@ fn load_value<R: Read>(
             } else {
                 // A listpack in file order, unless a field or value is too long for one.
                 let mut arena: Vec<u8> = Vec::new();
-                let mut ends: Vec<usize> = Vec::with_capacity(2 * n as usize);
+                let mut ends: Vec<usize> = Vec::new();
                 let mut fits = true;
                 for _ in 0..2 * n {
                     let s = r.string()?;
@@ -1049,5 +1067,162 @@ mod tests {
         let mut out = Keyspace::new(16);
         let e = load(&b, &mut out, &LoadOptions::default()).expect_err("checksum");
         assert!(e.what.contains("checksum") || e.what.contains("LZF"), "{e}");
+    }
+
+    /// A reader handing out at most `chunk` bytes per read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.chunk.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// A keyspace with every type, integer-encoded members and a value longer than the
+    /// loader's buffer.
+    fn every_type() -> Keyspace {
+        let mut ks = Keyspace::new(16);
+        let d = &mut ks.dbs[0];
+        let mut list = ListValue::new(-2, 0);
+        for i in 0..2000 {
+            list.push(format!("{i}").as_bytes(), End::Tail, 1 << 30);
+        }
+        d.dict.insert(&b"list"[..], RObj::new(Value::List(list), 0));
+        let mut set = SetValue::default();
+        for i in 0..600 {
+            assert!(set.add(format!("{}", i * 7 - 100).as_bytes(), 512));
+        }
+        d.dict.insert(&b"ints"[..], RObj::new(Value::Set(set), 0));
+        let mut small = SetValue::default();
+        for m in ["1", "2", "-3"] {
+            small.add(m.as_bytes(), 512);
+        }
+        d.dict
+            .insert(&b"intset"[..], RObj::new(Value::Set(small), 0));
+        let mut lp = Listpack::new();
+        lp.push_back_many(&[b"f", b"1", b"g", b"two"]);
+        d.dict.insert(
+            &b"hash"[..],
+            RObj::new(Value::Hash(HashValue::from_listpack(lp)), 0),
+        );
+        let big = vec![b'q'; READ_BUF_FOR_TESTS + 1000];
+        d.dict.insert(
+            &b"big"[..],
+            RObj::new(Value::Str(StrValue::from_vec(big)), 0),
+        );
+        ks
+    }
+
+    const READ_BUF_FOR_TESTS: usize = super::super::reader::READ_BUF;
+
+    #[test]
+    fn every_type_round_trips_through_a_trickling_reader() {
+        let ks = every_type();
+        let (bytes, _) = save_to(
+            &ks,
+            Vec::new(),
+            &SaveOptions {
+                compress: false,
+                checksum: true,
+                ..SaveOptions::default()
+            },
+        )
+        .expect("save");
+        for (chunk, known) in [(1, true), (7, false), (4096, true), (1 << 20, false)] {
+            let mut out = Keyspace::new(16);
+            let src = Trickle {
+                data: &bytes,
+                chunk,
+            };
+            let total = known.then_some(bytes.len() as u64);
+            let l = load_stream(src, total, &mut out, &LoadOptions::default())
+                .unwrap_or_else(|e| panic!("chunk {chunk}: {e}"));
+            assert_eq!(l.keys, 5);
+            assert_eq!(l.len, bytes.len());
+            let d = &out.dbs[0];
+            let list = d.dict.get(b"list").and_then(|o| o.as_list()).expect("list");
+            assert_eq!(list.len(), 2000);
+            let ints = d.dict.get(b"ints").and_then(|o| o.as_set()).expect("ints");
+            assert_eq!(ints.len(), 600);
+            assert_eq!(ints.encoding_name(), "hashtable");
+            let is = d.dict.get(b"intset").and_then(|o| o.as_set()).expect("set");
+            assert_eq!(is.encoding_name(), "intset");
+            let mut s = [0u8; 20];
+            let big = d.dict.get(b"big").and_then(|o| o.as_str()).expect("big");
+            assert_eq!(big.as_bytes(&mut s).len(), READ_BUF_FOR_TESTS + 1000);
+        }
+        // A flipped byte in the middle is caught by the CRC computed on the fly.
+        let mut bad = bytes.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0x20;
+        let mut out = Keyspace::new(16);
+        let src = Trickle {
+            data: &bad,
+            chunk: 1000,
+        };
+        assert!(load_stream(src, None, &mut out, &LoadOptions::default()).is_err());
+    }
+
+    #[test]
+    fn duplicate_fields_are_found_in_small_and_large_listpacks() {
+        for n in [2usize, 16, 17, 300] {
+            let fields: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+            let mut items: Vec<&[u8]> = Vec::new();
+            for f in &fields {
+                items.push(f.as_bytes());
+                items.push(b"v");
+            }
+            let mut lp = Listpack::new();
+            lp.push_back_many(&items);
+            assert!(!has_dup_fields(&lp), "{n} distinct fields");
+            items[2 * (n - 1)] = fields[0].as_bytes();
+            let mut lp = Listpack::new();
+            lp.push_back_many(&items);
+            assert!(has_dup_fields(&lp), "{n} fields, first repeated last");
+        }
+        // "12" stored as an integer equals the string "12".
+        let mut lp = Listpack::new();
+        lp.push_back_many(&[b"12", b"a", b"x", b"b"]);
+        assert!(!has_dup_fields(&lp));
+        assert!(same_entry(Entry::Int(12), Entry::Str(b"12")));
+    }
+
+    #[test]
+    fn legacy_ziplist_hash_and_zipmap_payloads_load_as_listpacks() {
+        // A ziplist ["a", "1", "b", "2"] as a hash (type 13), written by hand.
+        let entries: &[&[u8]] = &[&[0, 0x01, b'a'], &[3, 0xF2], &[2, 0x01, b'b'], &[3, 0xF3]];
+        let mut body: Vec<u8> = Vec::new();
+        let mut tail = 0;
+        for e in entries {
+            tail = 10 + body.len();
+            body.extend_from_slice(e);
+        }
+        let mut zl = ((10 + body.len() + 1) as u32).to_le_bytes().to_vec();
+        zl.extend_from_slice(&(tail as u32).to_le_bytes());
+        zl.extend_from_slice(&4u16.to_le_bytes());
+        zl.extend_from_slice(&body);
+        zl.push(0xFF);
+        let mut payload = vec![TYPE_HASH_ZIPLIST, zl.len() as u8];
+        payload.extend_from_slice(&zl);
+        let (v, _) = load_type_and_value(&payload, &LoadOptions::default()).expect("hash");
+        let Value::Hash(h) = v else {
+            panic!("not a hash")
+        };
+        assert_eq!(h.len(), 2);
+        // The same pairs as a zipmap (type 9); then with a duplicate field: refused.
+        let zm = [2, 1, b'a', 1, 0, b'1', 1, b'b', 1, 0, b'2', 0xFF];
+        let mut payload = vec![TYPE_HASH_ZIPMAP, zm.len() as u8];
+        payload.extend_from_slice(&zm);
+        assert!(load_type_and_value(&payload, &LoadOptions::default()).is_ok());
+        payload[2 + 7] = b'a';
+        let e = load_type_and_value(&payload, &LoadOptions::default()).expect_err("dup");
+        assert!(e.what.contains("Zipmap integrity check failed"), "{e}");
+        assert!(e.what.contains("dup elements"), "{e}");
     }
 }

@@ -4,6 +4,13 @@
 //! values and bytes, never sockets, files' names, forks or clients: `persistence::snapshot`
 //! decides when and where to save, replication streams the same bytes into a socket.
 //!
+//! | file        | role                                                                  |
+//! |-------------|-----------------------------------------------------------------------|
+//! | `save.rs`   | the encoder (`RdbWriter`, `save_to`), into any `Write`                |
+//! | `load.rs`   | the decoder (`load_stream` from any `Read`, `load`, `load_type_and_value` for RESTORE) |
+//! | `reader.rs` | the decoder's buffered input: exact offsets, CRC-64 on the fly, allocations bounded by the input |
+//! | `ziplist.rs`| validation of the older ziplist and zipmap encodings it converts     |
+//!
 //! # Layout
 //!
 //! ```text
@@ -40,7 +47,9 @@ mod reader;
 pub mod save;
 mod ziplist;
 
-pub use load::{load, load_stream, load_type_and_value, LoadError, LoadOptions, Loaded};
+pub use load::{
+    load, load_stream, load_stream_with_buffer, load_type_and_value, LoadError, LoadOptions, Loaded,
+};
 pub use save::{save_to, save_to_with, RdbWriter, SaveOptions};
 
 /// Redis's RDB_VERSION for 7.0.

@@ -49,9 +49,16 @@ impl<R: Read> Reader<R> {
     /// A reader over `src`; `total` is its length when known, which bounds every allocation
     /// and sizes the buffer for small inputs. `crc` turns on the running checksum.
     pub fn new(src: R, total: Option<u64>, crc: bool) -> Self {
+        Self::with_buffer(src, total, crc, READ_BUF)
+    }
+
+    /// [`Reader::new`] with a buffer of at most `max_buf` bytes (at least 16): small buffers
+    /// let tests and fuzzing reach the refill and long-string paths with small inputs.
+    pub fn with_buffer(src: R, total: Option<u64>, crc: bool, max_buf: usize) -> Self {
+        let max_buf = max_buf.max(16);
         let cap = match total {
-            Some(t) => (t as usize).clamp(16, READ_BUF),
-            None => READ_BUF,
+            Some(t) => (t as usize).clamp(16, max_buf),
+            None => max_buf,
         };
         Reader {
             src,
