@@ -817,26 +817,31 @@ fn setup_full_resync(srv: &mut Server, cid: usize, offset: i64) -> bool {
     true
 }
 
+/// Slab keys of the replica clients in `state`, in attach order.
+fn replicas_in_state(srv: &Server, state: SlaveState) -> Vec<usize> {
+    srv.repl
+        .master
+        .replicas
+        .iter()
+        .copied()
+        .filter(|&k| {
+            srv.clients
+                .get(k)
+                .and_then(|c| c.repl.as_ref())
+                .is_some_and(|r| r.state == Some(state))
+        })
+        .collect()
+}
+
 /// Redis's startBgsaveForReplication: forks the child for every replica waiting for a
 /// snapshot, to their sockets when diskless and all of them can read `$EOF:`, else to disk.
 fn start_bgsave_for_replication(srv: &mut Server) {
     if srv.child.active() {
         return;
     }
-    let waiting: Vec<usize> = srv
-        .repl
-        .master
-        .replicas
-        .iter()
-        .copied()
-        .filter(|&k| {
-            srv.clients.get(k).is_some_and(|c| {
-                c.flags & cf::CLOSE_ASAP == 0
-                    && c.repl
-                        .as_ref()
-                        .is_some_and(|r| r.state == Some(SlaveState::WaitBgsaveStart))
-            })
-        })
+    let waiting: Vec<usize> = replicas_in_state(srv, SlaveState::WaitBgsaveStart)
+        .into_iter()
+        .filter(|&k| srv.clients[k].flags & cf::CLOSE_ASAP == 0)
         .collect();
     if waiting.is_empty() {
         return;
@@ -936,20 +941,7 @@ pub fn rdb_child_done(srv: &mut Server, ok: bool) {
         .child
         .take()
         .map_or(Target::Disk, |ch| ch.target);
-    let waiting: Vec<usize> = srv
-        .repl
-        .master
-        .replicas
-        .iter()
-        .copied()
-        .filter(|&k| {
-            srv.clients.get(k).is_some_and(|c| {
-                c.repl
-                    .as_ref()
-                    .is_some_and(|r| r.state == Some(SlaveState::WaitBgsaveEnd))
-            })
-        })
-        .collect();
+    let waiting = replicas_in_state(srv, SlaveState::WaitBgsaveEnd);
     if target == Target::Socket && !waiting.is_empty() {
         // Redis logs this when its pipe from the child runs dry; ours ends with the child.
         serverlog!(

@@ -17,6 +17,7 @@ use crate::commands::Argv;
 use crate::log::Level;
 use crate::server::Server;
 use crate::serverlog;
+use crate::util::numeric::strtoll;
 
 /// 1024 bytes, Redis's AOF_ANNOTATION_LINE_MAX_LEN: the longest `*<argc>` / `$<len>` line.
 const LINE_MAX: usize = 1024;
@@ -424,7 +425,7 @@ fn replay(
         if !line.ends_with(b"\n") {
             return Stop::ShortRead;
         }
-        let argc = atoi(&line[1..]);
+        let argc = strtoll(&line[1..]).0;
         if argc < 1 {
             return Stop::Format;
         }
@@ -444,7 +445,7 @@ fn replay(
             if line.first() != Some(&b'$') {
                 return Stop::Format;
             }
-            let len = atoi(&line[1..]);
+            let len = strtoll(&line[1..]).0;
             if len < 0 || len as u64 > max_bulk {
                 return Stop::Format;
             }
@@ -516,21 +517,4 @@ fn run(
 /// a 1024-byte buffer). Returns the bytes read, 0 at end of file.
 fn read_line(r: &mut BufReader<File>, out: &mut Vec<u8>) -> io::Result<usize> {
     r.by_ref().take(LINE_MAX as u64).read_until(b'\n', out)
-}
-
-/// C's atoi on the digits after `*` or `$`.
-fn atoi(s: &[u8]) -> i64 {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: i64 = 0;
-    for &b in digits.iter().take_while(|b| b.is_ascii_digit()) {
-        v = v.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -v
-    } else {
-        v
-    }
 }

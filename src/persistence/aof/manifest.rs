@@ -23,6 +23,7 @@ use std::fmt;
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::util::numeric::strtoll;
 use crate::util::sds;
 
 /// 1024 bytes, Redis's MANIFEST_MAX_LINE.
@@ -185,7 +186,7 @@ impl Manifest {
                     }
                     name = Some(n);
                 } else if k.eq_ignore_ascii_case(b"seq") {
-                    seq = atoll(v);
+                    seq = strtoll(v).0;
                 } else if k.eq_ignore_ascii_case(b"type") {
                     ftype = v.first().copied();
                 }
@@ -353,24 +354,6 @@ fn trim(mut s: &[u8]) -> &[u8] {
         s = rest;
     }
     s
-}
-
-/// C's atoll: optional sign and leading digits, 0 when there are none, saturating.
-fn atoll(s: &[u8]) -> i64 {
-    let (neg, digits) = match s.first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut v: i64 = 0;
-    for &b in digits.iter().take_while(|b| b.is_ascii_digit()) {
-        v = v.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -v
-    } else {
-        v
-    }
 }
 
 #[cfg(test)]

@@ -625,5 +625,7 @@ pub fn stop_append_only(srv: &mut Server) {
     *last_incr_fsync_offset = 0;
     rewrite.scheduled = false;
     *buf = Vec::new();
+    // Commands are gathered for propagation only while something consumes them.
+    srv.also_propagate.enabled = srv.repl.master.backlog.is_some();
     kill_child(srv);
 }
