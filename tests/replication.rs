@@ -297,3 +297,54 @@ fn master_restart_from_its_rdb_lets_replicas_continue_partially() {
     fill(&mut m, "b");
     assert_converged(&master, &replica);
 }
+
+#[test]
+fn master_restart_sends_dels_for_keys_that_expired_while_it_was_down() {
+    need_redis!();
+    let mut master = rudis_master(&["--save", "3600 1"]);
+    let mut m = master.client();
+    // No active expiry on the master: the keys are still in its dump when it stops.
+    m.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    fill(&mut m, "a");
+    for db in ["0", "3"] {
+        m.cmd(&["SELECT", db]);
+        for i in 0..50 {
+            m.cmd(&["SET", &format!("short:{i}"), "v", "PX", "300"]);
+        }
+    }
+    m.cmd(&["SELECT", "0"]);
+    let replica = real_replica_of(master.port());
+    assert_converged(&master, &replica);
+    let offset: i64 = info(&mut m, "replication", "master_repl_offset")
+        .parse()
+        .expect("an offset");
+    drop(m);
+    std::thread::sleep(Duration::from_millis(400));
+    master.restart();
+    let mut m = master.client();
+    assert_eq!(
+        info(&mut m, "persistence", "rdb_last_load_keys_expired"),
+        "100"
+    );
+    // The DELs went into the new backlog, after the offset the dump recorded.
+    let histlen: i64 = info(&mut m, "replication", "repl_backlog_histlen")
+        .parse()
+        .expect("histlen");
+    assert!(histlen > 0, "DELs in the backlog");
+    assert_eq!(
+        info(&mut m, "replication", "master_repl_offset"),
+        (offset + histlen).to_string()
+    );
+    wait_for(SYNC_TIMEOUT, "the replica continues partially", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    assert_eq!(info(&mut m, "stats", "sync_full"), "0");
+    let mut r = replica.client();
+    wait_for(SYNC_TIMEOUT, "the replica dropped the expired keys", || {
+        r.cmd(&["DBSIZE"]).as_int() == m.cmd(&["DBSIZE"]).as_int()
+            && r.cmd(&["SELECT", "3"]).is_ok()
+            && r.cmd(&["DBSIZE"]).as_int() == 0
+            && r.cmd(&["SELECT", "0"]).is_ok()
+    });
+    assert_converged(&master, &replica);
+}

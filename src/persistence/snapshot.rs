@@ -137,6 +137,7 @@ pub fn load_options(srv: &Server) -> LoadOptions {
         // Redis's rdbLoad skips expired keys only on a master: a replica keeps them until
         // its master's DEL.
         drop_expired: !srv.repl.replica.is_replica() && c.replicaof.is_none(),
+        keep_expired_keys: false,
         now_ms: crate::db::mstime(),
         verify_checksum: c.rdbchecksum && !srv.introspection.debug.skip_checksum_validation,
         lru_now: srv.ks.lru_now(),
@@ -383,6 +384,16 @@ pub fn save(srv: &mut Server) -> Result<(), SaveFailed> {
 /// the error is logged as Redis logs it (and as `redis-check-rdb` reports it), and the `Err`
 /// is the line that says what to do.
 pub fn load_file(srv: &Server, path: &Path) -> Result<Option<(Keyspace, Loaded)>, String> {
+    load_file_with(srv, path, &load_options(srv))
+}
+
+/// [`load_file`] with the caller's options (start-up keeps expired keys for the backlog; an
+/// AOF preamble keeps expired keys loaded, as Redis's RDBFLAGS_AOF_PREAMBLE does).
+pub fn load_file_with(
+    srv: &Server,
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<Option<(Keyspace, Loaded)>, String> {
     let f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -390,8 +401,7 @@ pub fn load_file(srv: &Server, path: &Path) -> Result<Option<(Keyspace, Loaded)>
     };
     let size = f.metadata().ok().map(|m| m.len());
     let mut ks = Keyspace::new(srv.ks.dbs.len());
-    let opts = load_options(srv);
-    match rdb::load_stream(f, size, &mut ks, &opts) {
+    match rdb::load_stream(f, size, &mut ks, opts) {
         Ok(l) => Ok(Some((ks, l))),
         Err(LoadError { offset, what }) => {
             serverlog!(
@@ -430,15 +440,18 @@ pub fn install(srv: &mut Server, mut ks: Keyspace, l: &Loaded) {
 pub fn load_at_startup(srv: &mut Server) -> Result<(), String> {
     let path = dump_path(srv);
     let start = std::time::Instant::now();
-    let loaded = load_file(srv, &path).map_err(|msg| {
+    let mut opts = load_options(srv);
+    // A master puts the DELs of keys expired on load into its new backlog.
+    opts.keep_expired_keys = opts.drop_expired;
+    let loaded = load_file_with(srv, &path, &opts).map_err(|msg| {
         serverlog!(Level::Warning, "{msg}");
         "Terminating server after rdb file reading failure.".to_string()
     })?;
     match loaded {
         None => Ok(()),
-        Some((ks, l)) => {
+        Some((ks, mut l)) => {
             install(srv, ks, &l);
-            crate::replication::master::restore_from_rdb(srv, &l);
+            crate::replication::master::restore_from_rdb(srv, &mut l);
             crate::replication::replica::restore_from_rdb(srv, &l);
             if l.empty_skipped > 0 {
                 serverlog!(

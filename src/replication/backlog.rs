@@ -61,6 +61,12 @@ impl Backlog {
         self.end_offset() + n as i64 - histlen as i64
     }
 
+    /// Renumbers the bytes held so that the newest is `master_repl_offset` (Redis's rebase of
+    /// repl_backlog->offset after loading an RDB's replication info at start-up).
+    pub fn rebase(&mut self, master_repl_offset: i64) {
+        self.first_offset = master_repl_offset - self.histlen as i64 + 1;
+    }
+
     /// Appends stream bytes, overwriting the oldest ones when full (Redis's
     /// feedReplicationBacklog).
     pub fn append(&mut self, mut data: &[u8]) {

@@ -248,7 +248,11 @@ pub fn load_file(srv: &mut Server, dir: &Path, name: &str) -> FileResult {
                 "Reading RDB base file on AOF loading..."
             }
         );
-        match crate::persistence::snapshot::load_file(srv, &path) {
+        // An RDB base keeps its expired keys: they expire (and are propagated) afterwards,
+        // as Redis's RDBFLAGS_AOF_PREAMBLE load does.
+        let mut opts = crate::persistence::snapshot::load_options(srv);
+        opts.drop_expired = false;
+        match crate::persistence::snapshot::load_file_with(srv, &path, &opts) {
             Ok(Some((ks, l))) => {
                 start = l.len as u64;
                 crate::persistence::snapshot::install(srv, ks, &l);

@@ -69,6 +69,9 @@ pub struct LoadOptions {
     /// Drop keys whose deadline is past (a master does; a replica keeps them for its master's
     /// DEL), Redis's `iAmMaster()` check.
     pub drop_expired: bool,
+    /// Keep the (db, key) of each key dropped as expired in [`Loaded::expired_keys`], so a
+    /// master starting up can put their DELs in its new backlog (Redis's RDBFLAGS_FEED_REPL).
+    pub keep_expired_keys: bool,
     /// The clock used for that check, unix ms.
     pub now_ms: i64,
     /// Verify the CRC-64 trailer (`rdbchecksum yes` and not DEBUG SET-SKIP-CHECKSUM-VALIDATION).
@@ -94,6 +97,7 @@ impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             drop_expired: true,
+            keep_expired_keys: false,
             now_ms: 0,
             verify_checksum: true,
             lru_now: 0,
@@ -118,6 +122,8 @@ pub struct Loaded {
     pub keys: u64,
     /// Keys dropped because their deadline had passed.
     pub expired_skipped: u64,
+    /// (db, key) of those keys, in file order, when [`LoadOptions::keep_expired_keys`].
+    pub expired_keys: Vec<(usize, Vec<u8>)>,
     /// Empty values skipped (Redis's "empty keys skipped").
     pub empty_skipped: u64,
     /// Listpacks and intsets checked deeply because `deep_sanitize` asked for it (Redis's
@@ -479,6 +485,9 @@ pub fn load_stream_with_buffer<R: Read>(
         if let Some(ms) = when {
             if opts.drop_expired && ms < opts.now_ms {
                 out.expired_skipped += 1;
+                if opts.keep_expired_keys {
+                    out.expired_keys.push((db, key[..].to_vec()));
+                }
                 continue;
             }
         }
