@@ -114,15 +114,31 @@ impl Evictor {
     }
 }
 
-/// Redis's freeMemoryGetNotCountedMemory plus getMaxmemoryState: bytes to
-/// free to get back under `maxmemory`, or None when under it. (rudis has no
-/// replication or AOF buffers yet to leave out of the count.)
+/// Redis's freeMemoryGetNotCountedMemory: memory left out of the maxmemory count, so that
+/// evicting (whose DELs feed the replication stream and the AOF) cannot feed itself: the
+/// backlog's tail beyond the ring (replicas' unsent share) and the AOF buffer.
+pub fn not_counted_memory(srv: &Server) -> u64 {
+    let tail = srv
+        .repl
+        .master
+        .backlog
+        .as_ref()
+        .map_or(0, |b| b.memory().saturating_sub(b.size()));
+    let aof = if srv.aof.status != crate::persistence::aof::Status::Off {
+        srv.aof.buf.capacity()
+    } else {
+        0
+    };
+    (tail + aof) as u64
+}
+
+/// getMaxmemoryState: bytes to free to get back under `maxmemory`, or None when under it.
 fn bytes_to_free(srv: &Server) -> Option<u64> {
     let max = srv.config.maxmemory;
     if max == 0 {
         return None;
     }
-    let used = crate::alloc::allocated();
+    let used = crate::alloc::allocated().saturating_sub(not_counted_memory(srv));
     (used > max).then(|| used - max)
 }
 

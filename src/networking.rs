@@ -509,8 +509,10 @@ pub fn check_output_buffer_limits(srv: &mut Server, key: usize) {
     if c.has_flag(cf::CLOSE_ASAP) {
         return;
     }
-    // Like Redis, count only what overflowed the 16 KiB static buffer.
-    let used = c.reply_bytes.saturating_sub(crate::client::PROTO_IOBUF_LEN);
+    // Like Redis, count only what overflowed the 16 KiB static buffer; a replica also owes
+    // its unsent share of the replication stream (held once, in the backlog).
+    let unsent = crate::replication::master::unsent_stream_bytes(&srv.repl, c);
+    let used = c.reply_bytes.saturating_sub(crate::client::PROTO_IOBUF_LEN) + unsent;
     let over = if auth_required && !c.authenticated && used > UNAUTH_OUTPUT_LIMIT {
         true
     } else {
@@ -543,7 +545,22 @@ pub fn check_output_buffer_limits(srv: &mut Server, key: usize) {
         }
         hard || soft
     };
-    if over {
+    if over && c.has_flag(cf::REPLICA) {
+        let lim = srv.config.client_output_buffer_limit[CLIENT_TYPE_REPLICA];
+        serverlog!(
+            Level::Warning,
+            "Client id={} addr={} (replica {}) scheduled to be closed ASAP for overcoming of output buffer limits: it was {} bytes behind the replication stream (hard limit {} bytes, soft limit {} bytes for {} s, repl-backlog-size {}). It will need a full resync; raise client-output-buffer-limit replica (or repl-backlog-size) if this replica is legitimately slow.",
+            c.id,
+            c.addr,
+            crate::replication::master::replica_name(c),
+            used,
+            lim.hard_limit_bytes,
+            lim.soft_limit_bytes,
+            lim.soft_limit_seconds,
+            srv.config.repl_backlog_size
+        );
+        schedule_close(srv, key);
+    } else if over {
         serverlog!(
             Level::Warning,
             "Client id={} addr={} scheduled to be closed ASAP for overcoming of output buffer limits (raise client-output-buffer-limit if this client is legitimate).",

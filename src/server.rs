@@ -241,8 +241,10 @@ impl Server {
     /// Runs the event loop until shutdown.
     pub fn run(&mut self) {
         serverlog!(Level::Notice, "Ready to accept connections");
-        let period = Duration::from_millis((1000 / self.config.hz.clamp(1, 500)) as u64);
-        let mut next_cron = Instant::now() + period;
+        // The first cron tick runs at once, as Redis's serverCron timer fires 1 ms after
+        // start: replicationCron's loop 0 (which PINGs replicas) passes before any replica
+        // can attach, so a restarted master does not move its offset with a PING.
+        let mut next_cron = Instant::now();
         loop {
             self.before_sleep();
             let mut timeout = next_cron.saturating_duration_since(Instant::now());

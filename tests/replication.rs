@@ -348,3 +348,102 @@ fn master_restart_sends_dels_for_keys_that_expired_while_it_was_down() {
     });
     assert_converged(&master, &replica);
 }
+
+fn int_field(c: &mut Client, section: &str, field: &str) -> i64 {
+    info(c, section, field).parse().unwrap_or(-1)
+}
+
+#[test]
+fn master_a_stalled_replica_keeps_one_shared_tail_that_another_resumes_from() {
+    need_redis!();
+    let master = rudis_master(&["--repl-backlog-size", "16384"]);
+    let mut m = master.client();
+    fill(&mut m, "a");
+    let (proxy_a, proxy_b) = (Proxy::new(master.port()), Proxy::new(master.port()));
+    let a = real_replica_of(proxy_a.port());
+    assert_converged(&master, &a);
+    let b = real_replica_of(proxy_b.port());
+    b.wait_for_sync(SYNC_TIMEOUT);
+    wait_for(SYNC_TIMEOUT, "both replicas online", || {
+        info(&mut m, "replication", "slave1").contains("state=online")
+    });
+    // B stalls: its share of the stream stays in the master's backlog, past the 16 KiB ring.
+    proxy_b.pause();
+    let big = "x".repeat(100_000);
+    for i in 0..150 {
+        m.cmd(&["SET", &format!("big{}", i % 10), &big]);
+    }
+    wait_for_ofs_sync(&master, &a, SYNC_TIMEOUT);
+    // A goes away for a while: it comes back from an offset the ring no longer holds, but
+    // the tail B still needs does.
+    proxy_a.cut();
+    wait_for(SYNC_TIMEOUT, "A's link drops", || {
+        info(&mut m, "replication", "connected_slaves") == "1"
+    });
+    for i in 0..150 {
+        m.cmd(&["SET", &format!("big{}", i % 10), &big]);
+    }
+    let histlen = int_field(&mut m, "replication", "repl_backlog_histlen");
+    assert!(histlen > 10_000_000, "the tail holds B's share: {histlen}");
+    let buffers = int_field(&mut m, "memory", "mem_total_replication_buffers");
+    assert!(buffers >= histlen, "{buffers} < {histlen}");
+    assert_eq!(
+        info(&mut m, "replication", "repl_backlog_size"),
+        "16384",
+        "the ring itself keeps its size"
+    );
+    proxy_a.heal();
+    wait_for(SYNC_TIMEOUT, "A continues partially from the tail", || {
+        info(&mut m, "stats", "sync_partial_ok") == "1"
+    });
+    assert_eq!(info(&mut m, "stats", "sync_full"), "2");
+    proxy_b.resume();
+    assert_converged(&master, &a);
+    wait_for_ofs_sync(&master, &b, SYNC_TIMEOUT);
+    assert_eq!(digest(&mut m), digest(&mut b.client()));
+    // Every replica was sent everything: the tail is released, only the ring remains.
+    wait_for(SYNC_TIMEOUT, "the tail to be released", || {
+        int_field(&mut m, "replication", "repl_backlog_histlen") <= 16384
+    });
+}
+
+#[test]
+fn master_drops_a_replica_whose_unsent_stream_passes_the_output_buffer_limit() {
+    need_redis!();
+    let master = rudis_master(&[
+        "--repl-backlog-size",
+        "16384",
+        "--client-output-buffer-limit",
+        "replica 2mb 0 0",
+    ]);
+    let mut m = master.client();
+    let proxy = Proxy::new(master.port());
+    let replica = real_replica_of(proxy.port());
+    replica.wait_for_sync(SYNC_TIMEOUT);
+    wait_for(SYNC_TIMEOUT, "the replica online", || {
+        info(&mut m, "replication", "slave0").contains("state=online")
+    });
+    proxy.pause();
+    let big = "x".repeat(100_000);
+    for i in 0..300 {
+        m.cmd(&["SET", &format!("big{}", i % 10), &big]);
+        if info(&mut m, "replication", "connected_slaves") == "0" {
+            break;
+        }
+    }
+    wait_for(SYNC_TIMEOUT, "the replica dropped", || {
+        info(&mut m, "replication", "connected_slaves") == "0"
+    });
+    let log = master.log();
+    assert!(
+        log.contains("behind the replication stream")
+            && log.contains("raise client-output-buffer-limit replica"),
+        "{log}"
+    );
+    // Its share is released with it.
+    wait_for(SYNC_TIMEOUT, "the tail released", || {
+        int_field(&mut m, "replication", "repl_backlog_histlen") <= 16384
+    });
+    proxy.resume();
+    assert_converged(&master, &replica);
+}

@@ -5,12 +5,16 @@
 //! Owns: `MasterSide` (`srv.repl.master`) and each replica client's [`ReplicaClient`]
 //! state. It must never touch the replica side's link.
 //!
-//! One copy of the stream: every propagated command is encoded once into the backlog ring;
-//! an online replica is written straight from the ring, from the offset it has been sent up
-//! to (`sent_off`). Only when the ring is about to overwrite bytes a replica has not been
-//! sent yet are those bytes copied into that replica's own output buffer, bounded by
+//! One copy of the stream: every propagated command is encoded once into the backlog; every
+//! replica is written straight from it, from the offset it has been sent up to
+//! (`sent_off`). When the ring is about to overwrite bytes some replica has not been sent
+//! yet, they move once into the backlog's shared tail (see `backlog`), which is released as
+//! soon as the slowest replica got them. Each replica's unsent bytes count against
 //! `client-output-buffer-limit replica` (hard limit raised to the backlog size when smaller,
-//! as Redis does); past the limit the replica is dropped with a log line saying what to raise.
+//! as Redis does); past the limit it is dropped with a log line saying what to raise.
+//! Worked numbers: 16 KiB ring, two replicas waiting for one snapshot while 100 MB of writes
+//! arrive: the tail holds those 100 MB once (Redis 7 likewise), not 200 MB; a third replica
+//! that reconnects at an offset inside them continues with +CONTINUE.
 //!
 //! ```text
 //!   PSYNC id off, off in backlog ──► +CONTINUE id, ONLINE, sent_off = off - 1 (ring feeds it)
@@ -75,7 +79,7 @@ pub struct ReplicaClient {
     pub ack_off: i64,
     /// Unix ms of its last ACK (or of going online).
     pub ack_time_ms: i64,
-    /// Offset of the last stream byte handed to it (socket or its own buffer).
+    /// Offset of the last stream byte written to its socket.
     pub sent_off: i64,
     /// The offset its snapshot corresponds to (+FULLRESYNC's).
     pub psync_initial_offset: i64,
@@ -229,78 +233,18 @@ pub fn ensure_backlog(srv: &mut Server) {
 /// Adds `data` to the ring and advances `master_repl_offset`; replicas about to lose unsent
 /// bytes get them copied into their own buffers first; online replicas are queued to write.
 fn append_stream(srv: &mut Server, data: &[u8]) {
+    let keep_from = oldest_needed_offset(srv);
     let Server {
         repl,
         clients,
         pending_writes,
-        to_close,
-        config,
         ..
     } = srv;
     let m = &mut repl.master;
     let Some(bl) = m.backlog.as_mut() else {
         return;
     };
-    let new_first = bl.first_offset_after(data.len());
-    let old_end = bl.end_offset();
-    let backlog_size = bl.size() as u64;
-    let mut spill = Vec::new();
-    for &key in &m.replicas {
-        let Some(c) = clients.get_mut(key) else {
-            continue;
-        };
-        let Some(r) = c.repl.as_deref() else {
-            continue;
-        };
-        let streaming = matches!(
-            r.state,
-            Some(SlaveState::WaitBgsaveEnd | SlaveState::SendBulk | SlaveState::Online)
-        );
-        if !streaming || r.rdb_only || c.flags & cf::CLOSE_ASAP != 0 {
-            continue;
-        }
-        let sent_off = r.sent_off;
-        if sent_off + 1 < new_first {
-            // Bytes [sent_off + 1, new_first) would be lost: from the ring, then from `data`.
-            spill.clear();
-            let from = sent_off + 1;
-            let ring_to = new_first.min(old_end);
-            if from < ring_to {
-                bl.copy_range(from, ring_to, &mut spill);
-            }
-            let data_from = from.max(old_end);
-            if data_from < new_first {
-                let a = (data_from - old_end) as usize;
-                let b = (new_first - old_end) as usize;
-                spill.extend_from_slice(&data[a..b]);
-            }
-            c.add_raw(&spill);
-            if let Some(r) = c.repl.as_deref_mut() {
-                r.sent_off = new_first - 1;
-            }
-            let lim = config.client_output_buffer_limit[crate::config::CLIENT_TYPE_REPLICA];
-            let mut hard = lim.hard_limit_bytes;
-            if hard > 0 && hard < backlog_size {
-                hard = backlog_size;
-            }
-            let used = c.reply_bytes as u64;
-            if hard > 0 && used >= hard {
-                serverlog!(
-                    Level::Warning,
-                    "Client id={} addr={} (replica {}) closed for overcoming of output buffer limits: it fell {} bytes behind the replication stream, past the backlog ({} bytes) and the replica output buffer hard limit ({} bytes). Raise repl-backlog-size or client-output-buffer-limit replica if this replica is legitimately slow.",
-                    c.id,
-                    c.addr,
-                    replica_name(c),
-                    used,
-                    backlog_size,
-                    hard
-                );
-                c.flags |= cf::CLOSE_ASAP;
-                to_close.push(key);
-            }
-        }
-    }
-    bl.append(data);
+    bl.append(data, keep_from);
     repl.master_repl_offset += data.len() as i64;
     for &key in &m.replicas {
         if let Some(c) = clients.get_mut(key) {
@@ -311,6 +255,54 @@ fn append_stream(srv: &mut Server, data: &[u8]) {
                 }
             }
         }
+    }
+    // Each replica's unsent share of the stream counts against its output buffer limit.
+    if keep_from != i64::MAX {
+        for i in 0..srv.repl.master.replicas.len() {
+            let key = srv.repl.master.replicas[i];
+            crate::networking::check_output_buffer_limits(srv, key);
+        }
+    }
+}
+
+/// True for a replica that is owed the stream from `sent_off + 1` on: waiting for its
+/// snapshot to end, being sent the dump, or online (not an rdb-only one, not one closing).
+fn owed_stream(c: &crate::client::Client) -> Option<&ReplicaClient> {
+    let r = c.repl.as_deref()?;
+    let streaming = matches!(
+        r.state,
+        Some(SlaveState::WaitBgsaveEnd | SlaveState::SendBulk | SlaveState::Online)
+    );
+    (streaming && !r.rdb_only && c.flags & cf::CLOSE_ASAP == 0).then_some(r)
+}
+
+/// The oldest stream offset some replica has not been sent yet, `i64::MAX` when none: the
+/// backlog's tail keeps the bytes from there on.
+fn oldest_needed_offset(srv: &Server) -> i64 {
+    srv.repl
+        .master
+        .replicas
+        .iter()
+        .filter_map(|&k| srv.clients.get(k).and_then(owed_stream))
+        .map(|r| r.sent_off + 1)
+        .min()
+        .unwrap_or(i64::MAX)
+}
+
+/// Stream bytes produced but not yet sent to this replica: its share of the backlog's
+/// memory, counted against `client-output-buffer-limit replica` and shown in CLIENT LIST's
+/// omem (Redis 7 counts a replica's referenced replication buffer blocks the same way).
+pub fn unsent_stream_bytes(repl: &super::ReplState, c: &crate::client::Client) -> usize {
+    owed_stream(c).map_or(0, |r| {
+        (repl.master_repl_offset - r.sent_off).max(0) as usize
+    })
+}
+
+/// Releases backlog tail bytes every replica was sent (or that only a departed one needed).
+pub fn trim_backlog(srv: &mut Server) {
+    let keep_from = oldest_needed_offset(srv);
+    if let Some(b) = srv.repl.master.backlog.as_mut() {
+        b.trim(keep_from);
     }
 }
 
@@ -352,8 +344,8 @@ pub fn is_streaming_replica(c: &crate::client::Client) -> bool {
     c.has_flag(cf::REPLICA) && c.repl.as_ref().is_some_and(|r| r.state.is_some())
 }
 
-/// Writes what a replica is owed, in order: the dump (SEND_BULK), its own buffer, then the
-/// ring from `sent_off + 1`. Nothing is written while a child owns the socket.
+/// Writes what a replica is owed, in order: the dump (SEND_BULK), its own reply buffer (the
+/// +FULLRESYNC/+CONTINUE line), then the backlog from `sent_off + 1`. Nothing is written while a child owns the socket.
 pub fn write_to_replica(srv: &mut Server, key: usize) {
     let Server {
         repl,
@@ -587,6 +579,14 @@ pub fn replconf(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'_>) 
 /// `SYNC` and `PSYNC <replid> <offset>` (Redis's syncCommand).
 pub fn sync_command(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'_>) {
     if srv.clients[cid].has_flag(cf::REPLICA) {
+        return;
+    }
+    // A replica serves sub-replicas only while its own link is up: its data and offsets are
+    // its master's, and mid-sync they are neither.
+    if srv.repl.replica.is_replica()
+        && srv.repl.replica.state != crate::replication::replica::LinkState::Connected
+    {
+        srv.clients[cid].add_error("NOMASTERLINK Can't SYNC while not connected with my master");
         return;
     }
     if srv.clients[cid].has_pending_replies() {
@@ -1065,6 +1065,7 @@ pub fn on_free_client(srv: &mut Server, key: usize) {
     if srv.repl.master.replicas.is_empty() {
         srv.repl.master.no_replicas_since_ms = crate::db::mstime();
     }
+    trim_backlog(srv);
     // A diskless child left without any replica to feed is pointless.
     if socket_child_running(srv) {
         let still = srv.repl.master.replicas.iter().any(|&k| {
@@ -1118,6 +1119,7 @@ pub fn deny_write_for_min_replicas(srv: &Server) -> bool {
 /// Called on every server cron tick: reap the child, start a pending one.
 pub fn tick(srv: &mut Server) {
     start_pending_fork(srv);
+    trim_backlog(srv);
 }
 
 /// Master-side part of replicationCron: PING replicas, drop timed-out ones, free the backlog.
@@ -1285,32 +1287,13 @@ pub fn restore_from_rdb(srv: &mut Server, l: &mut crate::persistence::rdb::Loade
     srv.repl.master.no_replicas_since_ms = crate::db::mstime();
 }
 
-/// CONFIG SET repl-backlog-size (Redis's resizeReplicationBacklog).
+/// CONFIG SET repl-backlog-size (Redis's resizeReplicationBacklog). Bytes the smaller ring
+/// drops that a replica was not sent yet stay in the backlog's tail.
 pub fn resize_backlog(srv: &mut Server) {
     let size = srv.config.repl_backlog_size.max(1) as usize;
+    let keep_from = oldest_needed_offset(srv);
     if let Some(b) = srv.repl.master.backlog.as_mut() {
-        // Replicas not yet sent bytes the smaller ring drops keep them in their buffers.
-        let keep_from = b.end_offset() - size.min(b.histlen()) as i64;
-        let Server { repl, clients, .. } = srv;
-        let b = repl.master.backlog.as_mut().expect("checked above");
-        for &k in &repl.master.replicas {
-            if let Some(c) = clients.get_mut(k) {
-                if let Some(mut r) = c.repl.take() {
-                    let streaming = matches!(
-                        r.state,
-                        Some(SlaveState::WaitBgsaveEnd | SlaveState::SendBulk | SlaveState::Online)
-                    );
-                    if streaming && r.sent_off + 1 < keep_from {
-                        let mut spill = Vec::new();
-                        b.copy_range(r.sent_off + 1, keep_from, &mut spill);
-                        c.add_raw(&spill);
-                        r.sent_off = keep_from - 1;
-                    }
-                    c.repl = Some(r);
-                }
-            }
-        }
-        b.resize(size);
+        b.resize(size, keep_from);
     }
 }
 

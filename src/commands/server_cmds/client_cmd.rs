@@ -174,8 +174,12 @@ pub fn client_info_line(srv: &Server, key: usize, me: Option<&SelfInfo>, out: &m
     let rbs = crate::client::PROTO_IOBUF_LEN;
     let obl = if chunks <= 1 { c.reply_bytes } else { 0 };
     let oll = chunks.saturating_sub(1);
-    let omem = if oll > 0 { c.reply_memory() } else { 0 };
-    let tot_mem = super::info::client_memory(c) + (argv_mem + crate::multi::mem_overhead(c)) as u64;
+    // A replica's unsent share of the replication stream is part of its output memory, as
+    // Redis 7 counts the replication buffer blocks a replica references.
+    let unsent = crate::replication::master::unsent_stream_bytes(&srv.repl, c);
+    let omem = if oll > 0 { c.reply_memory() } else { 0 } + unsent;
+    let tot_mem =
+        super::info::client_memory(c) + (argv_mem + crate::multi::mem_overhead(c) + unsent) as u64;
     let mut events = String::from("r");
     if c.has_pending_replies() && !is_self {
         events.push('w');

@@ -157,6 +157,8 @@ pub struct MemOverhead {
     pub clients_normal: u64,
     pub clients_replicas: u64,
     pub repl_backlog: u64,
+    /// The backlog's ring and shared tail (INFO mem_total_replication_buffers).
+    pub repl_buffers: u64,
     pub aof_buffer: u64,
     /// Per database with keys: (db, main table overhead, expires overhead).
     pub dbs: Vec<(usize, u64, u64)>,
@@ -194,7 +196,17 @@ pub fn mem_overhead(srv: &mut Server) -> MemOverhead {
             clients_normal += client_memory(c);
         }
     }
-    let mut total = startup + clients_normal + clients_replicas;
+    // The ring and its tail are one memory, as Redis 7's replication buffer: beyond
+    // repl-backlog-size it is charged to the replicas that hold it.
+    let repl_buffers = srv.repl.master.backlog.as_ref().map_or(0, |b| b.memory()) as u64;
+    let ring = srv.config.repl_backlog_size.max(0) as u64;
+    let repl_backlog = if !srv.repl.master.replicas.is_empty() && repl_buffers > ring {
+        clients_replicas += repl_buffers - ring;
+        ring
+    } else {
+        repl_buffers
+    };
+    let mut total = startup + clients_normal + clients_replicas + repl_backlog;
     let mut dbs = Vec::new();
     let mut total_keys = 0;
     for (i, db) in srv.ks.dbs.iter().enumerate() {
@@ -223,7 +235,8 @@ pub fn mem_overhead(srv: &mut Server) -> MemOverhead {
         peak: srv.stat_peak_memory,
         clients_normal,
         clients_replicas,
-        repl_backlog: 0,
+        repl_backlog,
+        repl_buffers,
         aof_buffer: srv.aof.buf.capacity() as u64,
         dbs,
         total_keys,
@@ -423,9 +436,9 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              rss_overhead_bytes:0\r\n\
              mem_fragmentation_ratio:{frag:.2}\r\n\
              mem_fragmentation_bytes:{}\r\n\
-             mem_not_counted_for_evict:0\r\n\
+             mem_not_counted_for_evict:{}\r\n\
              mem_replication_backlog:{}\r\n\
-             mem_total_replication_buffers:0\r\n\
+             mem_total_replication_buffers:{}\r\n\
              mem_clients_slaves:{}\r\n\
              mem_clients_normal:{}\r\n\
              mem_cluster_links:0\r\n\
@@ -448,7 +461,9 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             cfg::maxmemory_policy(srv),
             rss as i64 - used as i64,
             rss as i64 - used as i64,
+            crate::evict::not_counted_memory(srv),
             mh.repl_backlog,
+            mh.repl_buffers,
             mh.clients_replicas,
             mh.clients_normal,
             mh.aof_buffer,
