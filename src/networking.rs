@@ -449,6 +449,11 @@ pub fn run_request(srv: &mut Server, key: usize, argv: &Argv<'_>) {
     {
         crate::replication::replica::master_got_error_reply(srv, key, mark);
     }
+    if srv.clients.get(key).is_some_and(|c| {
+        crate::replication::master::is_streaming_replica(c) && c.reply_mark() != mark
+    }) {
+        crate::replication::master::replica_generated_reply(srv, key, mark);
+    }
     account_errors(srv, key);
     let Some(c) = srv.clients.get_mut(key) else {
         return;

@@ -674,6 +674,21 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         );
         return None;
     }
+    // A replica link carries no keyspace commands from the replica: client pauses exempt
+    // replicas, so this must not become a way around them (Redis's processCommand).
+    if srv.clients[cid].has_flag(cf::REPLICA)
+        && !srv.clients[cid].has_flag(cf::MONITOR)
+        && cmd_flags & (flags::WRITE | flags::READONLY | flags::MAY_REPLICATE) != 0
+    {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "ERR Replica can't interact with the keyspace",
+        );
+        return None;
+    }
     // RESP2 subscribers may only manage subscriptions (RESP3 pushes
     // messages out of band, so there it has no limits).
     let c = &srv.clients[cid];

@@ -397,8 +397,8 @@ fn receive_psync_reply(srv: &mut Server) -> Result<(), Failed> {
                 srv.repl.replica.master_replid.clear();
             }
         }
-        // The cached master is useless now: a full resync starts a new history.
-        super::replica::discard_cached_master(srv);
+        // The cached master stays until the new RDB is loaded: if this transfer fails, the
+        // next attempt (maybe to another master) can still continue partially from it.
         return super::transfer::start(srv);
     }
     if let Some(rest) = reply.strip_prefix("+CONTINUE") {

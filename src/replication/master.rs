@@ -344,6 +344,44 @@ pub fn is_streaming_replica(c: &crate::client::Client) -> bool {
     c.has_flag(cf::REPLICA) && c.repl.as_ref().is_some_and(|r| r.state.is_some())
 }
 
+/// A replica's command produced a reply (Redis's check in _addReplyToBufferOrList and
+/// addReplyDeferredLen): the link carries only the stream towards a replica, so a reply
+/// would corrupt it. The reply is dropped, an error among it is logged as CRITICAL (Redis's
+/// afterErrorReply), and the replica is disconnected; it will resynchronize.
+pub fn replica_generated_reply(srv: &mut Server, key: usize, mark: (usize, usize)) {
+    let Some(c) = srv.clients.get(key) else {
+        return;
+    };
+    let reply = c.reply_since(mark);
+    let cmdname = c
+        .last_cmd
+        .and_then(|id| srv.commands.full_names.get(id).cloned())
+        .unwrap_or_else(|| "<unknown>".to_string());
+    let mut info = String::new();
+    crate::commands::server_cmds::client_cmd::client_info_line(srv, key, None, &mut info);
+    serverlog!(
+        Level::Warning,
+        "Replica generated a reply to command '{cmdname}', disconnecting it: {info}"
+    );
+    for line in reply.split(|&b| b == b'\n') {
+        let Some(err) = line.strip_prefix(b"-") else {
+            continue;
+        };
+        let err = err.strip_suffix(b"\r").unwrap_or(err);
+        let err = err.strip_prefix(b"ERR ").unwrap_or(err);
+        let text = String::from_utf8_lossy(&err[..err.len().min(4096)]);
+        serverlog!(
+            Level::Warning,
+            "== CRITICAL == This master is sending an error to its replica: '{text}' after processing the command '{cmdname}'"
+        );
+        srv.stat_unexpected_error_replies += 1;
+    }
+    if let Some(c) = srv.clients.get_mut(key) {
+        c.reply_rollback(mark);
+    }
+    crate::networking::schedule_close(srv, key);
+}
+
 /// Writes what a replica is owed, in order: the dump (SEND_BULK), its own reply buffer (the
 /// +FULLRESYNC/+CONTINUE line), then the backlog from `sent_off + 1`. Nothing is written while a child owns the socket.
 pub fn write_to_replica(srv: &mut Server, key: usize) {
@@ -1047,6 +1085,27 @@ pub fn on_free_client(srv: &mut Server, key: usize) {
         return;
     };
     srv.repl.master.replicas.remove(pos);
+    // A disk snapshot made only for replicas that are all gone is useless: stop it so the
+    // next full sync (or BGSAVE) starts at once. Not with save points, whose schedule it
+    // also serves (Redis's freeClient does the same).
+    let was_waiting = srv
+        .clients
+        .get(key)
+        .and_then(|c| c.repl.as_ref())
+        .is_some_and(|r| r.state == Some(SlaveState::WaitBgsaveEnd));
+    if was_waiting
+        && srv.config.save_params.is_empty()
+        && srv.child.kind == ChildType::Rdb
+        && srv
+            .repl
+            .master
+            .child
+            .as_ref()
+            .is_some_and(|ch| ch.target == Target::Disk)
+        && replicas_in_state(srv, SlaveState::WaitBgsaveEnd).is_empty()
+    {
+        crate::persistence::bgsave::kill_rdb_child(srv);
+    }
     if let Some(c) = srv.clients.get(key) {
         let name = replica_name(c);
         serverlog!(Level::Notice, "Connection with replica {name} lost.");
