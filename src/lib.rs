@@ -33,6 +33,7 @@ pub mod evict;
 pub mod log;
 pub mod multi;
 pub mod networking;
+pub mod pause;
 pub mod persistence;
 pub mod pubsub;
 pub mod reactor;

@@ -119,8 +119,10 @@ pub struct Server {
     pub blocked: crate::blocked::Blocked,
     /// How the running command wants to be propagated.
     pub propagation: crate::commands::PropagationRequest,
-    /// State of the server commands: latency monitor, DEBUG knobs, pause.
+    /// State of the server commands: latency monitor, DEBUG knobs.
     pub introspection: crate::commands::server_cmds::Introspection,
+    /// Client pause: per purpose, in force, and the postponed clients.
+    pub pause: crate::pause::PauseState,
     /// Save and load counters (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::snapshot::RdbState,
     /// The forked child (BGSAVE), if one runs, and what it reported.
@@ -198,6 +200,7 @@ impl Server {
             blocked: Default::default(),
             propagation: Default::default(),
             introspection: crate::commands::server_cmds::Introspection::new(),
+            pause: Default::default(),
             rdb: Default::default(),
             child: Default::default(),
             stat_total_reads_processed: 0,
@@ -293,6 +296,8 @@ impl Server {
     pub fn before_sleep(&mut self) {
         self.refresh_keyspace_settings();
         crate::blocked::handle_timeouts(self);
+        // A pause that ended releases its clients before they are run below.
+        crate::pause::cron(self);
         crate::blocked::process_unblocked_clients(self);
         if self.ks.blocking.has_ready() {
             crate::blocked::handle_clients_blocked_on_keys(self);
@@ -337,6 +342,7 @@ impl Server {
                 self.exit(0);
             }
         }
+        crate::pause::cron(self);
         self.ops_metric.track(self.stat_numcommands, now);
         self.net_in_metric.track(self.stat_net_input_bytes, now);
         self.net_out_metric.track(self.stat_net_output_bytes, now);

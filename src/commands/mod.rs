@@ -704,6 +704,12 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         );
         return None;
     }
+    // A paused server holds the command back until the pause ends (replicas excepted).
+    let may_replicate = cmd_flags & (flags::WRITE | flags::MAY_REPLICATE) != 0;
+    if crate::pause::must_postpone(srv, cid, may_replicate) {
+        crate::pause::postpone(srv, cid);
+        return None;
+    }
     if in_multi
         && !MULTI_CONTROL_COMMANDS
             .iter()
