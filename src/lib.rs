@@ -40,5 +40,6 @@ pub mod reactor;
 pub mod replication;
 pub mod resp;
 pub mod server;
+pub mod shutdown;
 pub mod slowlog;
 pub mod util;

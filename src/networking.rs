@@ -630,6 +630,7 @@ pub fn free_client(srv: &mut Server, key: usize) {
     crate::pubsub::unsubscribe_everything(srv, key);
     crate::blocked::on_free_client(srv, key);
     crate::pause::on_free_client(srv, key);
+    crate::shutdown::on_free_client(srv, key);
     crate::replication::master::on_free_client(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());

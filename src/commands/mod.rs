@@ -28,6 +28,7 @@
 
 pub mod config_cmd;
 pub mod connection;
+pub mod failover;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -190,6 +191,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zsets::COMMANDS,
     replication_cmds::COMMANDS,
     replicaof::COMMANDS,
+    failover::COMMANDS,
 ];
 
 impl CommandTable {

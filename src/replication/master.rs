@@ -1132,7 +1132,14 @@ pub fn cron(srv: &mut Server) {
     let loops = srv.repl.master.cron_loops;
     srv.repl.master.cron_loops += 1;
     let period = srv.config.repl_ping_replica_period.max(1) as u64;
-    if !srv.repl.replica.is_replica() && loops % period == 0 && !srv.repl.master.replicas.is_empty()
+    // No PING while a FAILOVER with a timeout holds clients paused: it would move the offset
+    // the target must reach (Redis's manual_failover_in_progress).
+    let failover_paused = crate::replication::failover::has_deadline(srv)
+        && crate::pause::check_timeout_and_is_paused(srv);
+    if !srv.repl.replica.is_replica()
+        && loops % period == 0
+        && !srv.repl.master.replicas.is_empty()
+        && !failover_paused
     {
         let seldb = srv.repl.master.slave_seldb;
         // PING goes into the stream without changing the selected db (Redis feeds it with
@@ -1388,16 +1395,44 @@ fn process_waiters(srv: &mut Server) {
 /// blocked, reap the child early.
 pub fn before_sleep(srv: &mut Server) {
     process_waiters(srv);
-    if srv.repl.master.get_ack {
+    // Not while clients are paused: the GETACK would move the offset a failover or a
+    // shutdown waits for replicas to reach; it goes out after the pause.
+    if srv.repl.master.get_ack && !crate::pause::check_timeout_and_is_paused(srv) {
         srv.repl.master.get_ack = false;
-        if srv.repl.master.backlog.is_some() && !srv.repl.replica.is_replica() {
-            let seldb = srv.repl.master.slave_seldb;
-            let mut buf = Vec::new();
-            encode_command(&mut buf, &[b"REPLCONF", b"GETACK", b"*"]);
-            append_stream(srv, &buf);
-            srv.repl.master.slave_seldb = seldb;
-        }
+        send_getack(srv);
     }
+}
+
+/// Redis's sendGetackToReplicas: `REPLCONF GETACK *` into the stream, so replicas report
+/// their offset now rather than at their next once-a-second ACK.
+pub fn send_getack(srv: &mut Server) {
+    if srv.repl.master.backlog.is_some() && !srv.repl.replica.is_replica() {
+        let seldb = srv.repl.master.slave_seldb;
+        let mut buf = Vec::new();
+        encode_command(&mut buf, &[b"REPLCONF", b"GETACK", b"*"]);
+        append_stream(srv, &buf);
+        srv.repl.master.slave_seldb = seldb;
+    }
+}
+
+/// INFO mem_total_replication_buffers (Redis's server.repl_buffer_mem): the ring plus the
+/// stream bytes replicas hold in their own buffers because they fell behind it.
+pub fn replication_buffer_memory(srv: &Server) -> u64 {
+    let ring = srv
+        .repl
+        .master
+        .backlog
+        .as_ref()
+        .map_or(0, |b| b.size() as u64);
+    let own: usize = srv
+        .repl
+        .master
+        .replicas
+        .iter()
+        .filter_map(|&k| srv.clients.get(k))
+        .map(|c| c.reply_bytes)
+        .sum();
+    ring + own as u64
 }
 
 // -- ROLE and INFO -----------------------------------------------------------------------

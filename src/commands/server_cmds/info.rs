@@ -345,6 +345,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             srv.executable,
             cfg::config_file(srv),
         );
+        crate::shutdown::info(srv, &mut out);
     }
 
     if sections.wants("clients") {
@@ -425,7 +426,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              mem_fragmentation_bytes:{}\r\n\
              mem_not_counted_for_evict:0\r\n\
              mem_replication_backlog:{}\r\n\
-             mem_total_replication_buffers:0\r\n\
+             mem_total_replication_buffers:{}\r\n\
              mem_clients_slaves:{}\r\n\
              mem_clients_normal:{}\r\n\
              mem_cluster_links:0\r\n\
@@ -449,6 +450,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             rss as i64 - used as i64,
             rss as i64 - used as i64,
             mh.repl_backlog,
+            crate::replication::master::replication_buffer_memory(srv),
             mh.clients_replicas,
             mh.clients_normal,
             mh.aof_buffer,
