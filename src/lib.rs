@@ -9,6 +9,8 @@
 //! | `networking`  | networking.c, anet.c  | listen, accept, read, execute, write, close |
 //! | `client`      | (client struct)       | one connection's buffers and state          |
 //! | `blocked`     | blocked.c, timeout.c  | clients blocked on keys, their timeouts     |
+//! | `pause`       | networking.c          | CLIENT PAUSE and the other pauses, postponed|
+//! | `shutdown`    | server.c              | a shutdown waiting for lagging replicas     |
 //! | `resp`        | networking.c          | request parser, reply encoders              |
 //! | `commands`    | server.c, t_*.c, ...  | command table, dispatch, one file a family  |
 //! | `db`          | db.c, expire.c, dict.c| keyspace, expiry, values and encodings      |

@@ -4,8 +4,9 @@
 //! Owns: `ReplState` (`srv.repl`), the state shared by both roles. The master side lives in
 //! [`master`] (backlog ring, replica clients, SYNC/PSYNC/REPLCONF, WAIT, feeding the stream),
 //! the replica side in [`replica`] (REPLICAOF, the handshake state machine, loading the
-//! master's RDB, the master client). It must never parse RDB itself (that is
-//! `persistence::rdb`) or execute commands other than through `commands::call`.
+//! master's RDB, the master client), a coordinated FAILOVER in [`failover`]. It must never
+//! parse RDB itself (that is `persistence::rdb`) or execute commands other than through
+//! `commands::call`.
 //!
 //! ```text
 //!   replica side (replica.rs), driven by the reactor, never blocking:
