@@ -374,6 +374,21 @@ pub fn time_to_next_timeout(srv: &Server) -> Option<Duration> {
     Some(Duration::from_millis(ms))
 }
 
+/// Redis's queueClientForReprocessing: a client released from any kind of block (a pause, a
+/// SHUTDOWN that failed) runs what it sent meanwhile before the next sleep.
+pub fn queue_for_reprocessing(srv: &mut Server, cid: usize) {
+    if !srv.blocked.unblocked.contains(&cid) {
+        srv.blocked.unblocked.push_back(cid);
+    }
+    if srv
+        .clients
+        .get(cid)
+        .is_some_and(|c| c.has_pending_replies())
+    {
+        srv.pending_writes.push(cid);
+    }
+}
+
 /// Redis's processUnblockedClients: runs what unblocked clients sent while they were blocked
 /// (nothing else would: their bytes were already read).
 pub fn process_unblocked_clients(srv: &mut Server) {

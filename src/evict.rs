@@ -301,7 +301,9 @@ fn evict_key(srv: &mut Server, db: usize, key: &[u8]) -> i64 {
 /// maxmemory. (Nor while loading a dataset: the persistence issue adds
 /// that check with loading itself.)
 fn safe_to_evict(srv: &Server) -> bool {
+    // While clients are paused the data set stays still: no evictions either.
     !(srv.ks.replica_mode && srv.config.replica_ignore_maxmemory)
+        && srv.ks.clients_paused_until < crate::db::mstime()
 }
 
 /// Redis's performEvictions: evicts keys until memory is under `maxmemory`,

@@ -9,6 +9,8 @@
 //! | `networking`  | networking.c, anet.c  | listen, accept, read, execute, write, close |
 //! | `client`      | (client struct)       | one connection's buffers and state          |
 //! | `blocked`     | blocked.c, timeout.c  | clients blocked on keys, their timeouts     |
+//! | `pause`       | networking.c          | CLIENT PAUSE and the other pauses, postponed|
+//! | `shutdown`    | server.c              | a shutdown waiting for lagging replicas     |
 //! | `resp`        | networking.c          | request parser, reply encoders              |
 //! | `commands`    | server.c, t_*.c, ...  | command table, dispatch, one file a family  |
 //! | `db`          | db.c, expire.c, dict.c| keyspace, expiry, values and encodings      |
@@ -33,11 +35,13 @@ pub mod evict;
 pub mod log;
 pub mod multi;
 pub mod networking;
+pub mod pause;
 pub mod persistence;
 pub mod pubsub;
 pub mod reactor;
 pub mod replication;
 pub mod resp;
 pub mod server;
+pub mod shutdown;
 pub mod slowlog;
 pub mod util;

@@ -372,6 +372,10 @@ pub fn process_input(srv: &mut Server, key: usize) {
                 srv.ks.master_exec = from_master;
                 execute_parsed(srv, key, start);
                 srv.ks.master_exec = false;
+                // A paused client's request stays in the buffer, run again on unpause.
+                if srv.pause.take_just_postponed(key) {
+                    break;
+                }
                 if let Some(c) = srv.clients.get_mut(key) {
                     c.qb_pos = start + consumed;
                 }
@@ -647,6 +651,8 @@ pub fn free_client(srv: &mut Server, key: usize) {
     }
     crate::pubsub::unsubscribe_everything(srv, key);
     crate::blocked::on_free_client(srv, key);
+    crate::pause::on_free_client(srv, key);
+    crate::shutdown::on_free_client(srv, key);
     crate::replication::master::on_free_client(srv, key);
     let mut c = srv.clients.remove(key);
     srv.reactor.deregister(c.conn.source());

@@ -119,8 +119,12 @@ pub struct Server {
     pub blocked: crate::blocked::Blocked,
     /// How the running command wants to be propagated.
     pub propagation: crate::commands::PropagationRequest,
-    /// State of the server commands: latency monitor, DEBUG knobs, pause.
+    /// State of the server commands: latency monitor, DEBUG knobs.
     pub introspection: crate::commands::server_cmds::Introspection,
+    /// Client pause: per purpose, in force, and the postponed clients.
+    pub pause: crate::pause::PauseState,
+    /// A shutdown waiting for lagging replicas, and the clients blocked in SHUTDOWN.
+    pub shutdown: crate::shutdown::ShutdownState,
     /// Save and load counters (LASTSAVE, INFO persistence).
     pub rdb: crate::persistence::snapshot::RdbState,
     /// The forked child (BGSAVE), if one runs, and what it reported.
@@ -198,6 +202,8 @@ impl Server {
             blocked: Default::default(),
             propagation: Default::default(),
             introspection: crate::commands::server_cmds::Introspection::new(),
+            pause: Default::default(),
+            shutdown: Default::default(),
             rdb: Default::default(),
             child: Default::default(),
             stat_total_reads_processed: 0,
@@ -295,6 +301,8 @@ impl Server {
     pub fn before_sleep(&mut self) {
         self.refresh_keyspace_settings();
         crate::blocked::handle_timeouts(self);
+        // A pause that ended releases its clients before they are run below.
+        crate::pause::cron(self);
         crate::blocked::process_unblocked_clients(self);
         if self.ks.blocking.has_ready() {
             crate::blocked::handle_clients_blocked_on_keys(self);
@@ -306,6 +314,8 @@ impl Server {
         // evictionTimeProc, a 0 ms timer).
         crate::evict::eviction_continues(self);
         crate::replication::master::before_sleep(self);
+        // Replicas' ACKs may have brought a failover's target up to date.
+        crate::replication::failover::update_status(self);
         // Before any reply goes out: with appendfsync always a write is acknowledged only
         // once it is on disk (Redis's beforeSleep → flushAppendOnlyFile).
         crate::persistence::aof::flush(self, false);
@@ -323,8 +333,9 @@ impl Server {
         let now = self.ks.now_ms;
         self.last_cron_ms = now;
         // A SIGTERM or SIGINT arrived: shut down here, where it is safe to (Redis's
-        // serverCron). A failed shutdown (the final save failed) clears the request.
-        if shutdown_asap() {
+        // serverCron). A failed shutdown (the final save failed) clears the request; one
+        // waiting for replicas finishes once they caught up or shutdown-timeout passed.
+        if shutdown_asap() && !crate::shutdown::is_initiated(self) {
             let sig = LAST_SIG_RECEIVED.load(Ordering::SeqCst);
             let flags = match sig {
                 libc::SIGINT if self.config.shutdown_on_sigint != 0 => {
@@ -338,7 +349,10 @@ impl Server {
             if self.prepare_for_shutdown(flags) {
                 self.exit(0);
             }
+        } else if crate::shutdown::due(self) && self.finish_shutdown() {
+            self.exit(0);
         }
+        crate::pause::cron(self);
         self.ops_metric.track(self.stat_numcommands, now);
         self.net_in_metric.track(self.stat_net_input_bytes, now);
         self.net_out_metric.track(self.stat_net_output_bytes, now);
@@ -494,20 +508,35 @@ impl Server {
     }
 
     /// Redis's prepareForShutdown: SHUTDOWN, or a SIGTERM/SIGINT seen by cron, with
-    /// [`crate::config::shutdown`] flags. True when it is safe to exit. rudis has no replicas
-    /// to wait for yet, so the shutdown is never left pending (`shutdown-timeout`): it
-    /// finishes or fails here.
+    /// [`crate::config::shutdown`] flags. True when it is safe to exit. Unless NOW (or
+    /// `shutdown-timeout 0`), replicas that have not acknowledged the whole stream are waited
+    /// for first: false then, and cron finishes the shutdown (see [`crate::shutdown`]). False
+    /// too when a shutdown is already waiting, or when it failed.
     pub fn prepare_for_shutdown(&mut self, flags: u32) -> bool {
+        use crate::config::shutdown;
+        if crate::shutdown::is_initiated(self) {
+            return false;
+        }
+        self.shutdown.flags = flags;
         serverlog!(Level::Warning, "User requested shutdown...");
-        self.finish_shutdown(flags)
+        if flags & shutdown::NOW == 0
+            && self.config.shutdown_timeout != 0
+            && !crate::shutdown::is_ready(self)
+        {
+            crate::shutdown::wait_for_replicas(self);
+            return false;
+        }
+        self.finish_shutdown()
     }
 
     /// Redis's finishShutdown: stop a BGSAVE child (its temp file goes too), save the final
     /// snapshot when save points exist (or SAVE was asked for, and NOSAVE was not), remove the
     /// pid file and unix socket. A failed save aborts the shutdown unless FORCE.
-    fn finish_shutdown(&mut self, flags: u32) -> bool {
+    pub fn finish_shutdown(&mut self) -> bool {
         use crate::config::shutdown;
         use crate::persistence::{bgsave, child::ChildType, snapshot};
+        let flags = self.shutdown.flags;
+        crate::shutdown::log_replicas(self);
         let save = flags & shutdown::SAVE != 0;
         let nosave = flags & shutdown::NOSAVE != 0;
         let force = flags & shutdown::FORCE != 0;
@@ -522,6 +551,15 @@ impl Server {
             }
         }
         if self.child.kind == ChildType::Aof {
+            // An AOF turned on at run time holds nothing until its first rewrite is done.
+            if self.aof.status == crate::persistence::aof::Status::WaitRewrite {
+                if force {
+                    serverlog!(Level::Warning, "Writing initial AOF. Exit anyway.");
+                } else {
+                    serverlog!(Level::Warning, "Writing initial AOF, can't exit.");
+                    return self.shutdown_failed();
+                }
+            }
             serverlog!(
                 Level::Warning,
                 "There is a child rewriting the AOF. Killing it!"
@@ -542,33 +580,44 @@ impl Server {
                     serverlog!(Level::Warning, "Error trying to save the DB. Exit anyway.");
                 } else {
                     serverlog!(Level::Warning, "Error trying to save the DB, can't exit.");
-                    serverlog!(
-                        Level::Warning,
-                        "Errors trying to shut down the server. Check the logs for more information."
-                    );
-                    self.cancel_shutdown();
-                    return false;
+                    return self.shutdown_failed();
                 }
             }
         }
         self.remove_files_on_exit();
+        crate::shutdown::flush_replicas(self);
         serverlog!(Level::Warning, "Redis is now ready to exit, bye bye...");
         true
     }
 
-    /// Redis's cancelShutdown: forget a signal's shutdown request.
+    /// finishShutdown's error path: logged, and the shutdown is cancelled.
+    fn shutdown_failed(&mut self) -> bool {
+        serverlog!(
+            Level::Warning,
+            "Errors trying to shut down the server. Check the logs for more information."
+        );
+        self.cancel_shutdown();
+        false
+    }
+
+    /// Redis's cancelShutdown: forget a signal's shutdown request and a shutdown waiting for
+    /// replicas (its blocked callers get an error, writes resume).
     fn cancel_shutdown(&mut self) {
         SHUTDOWN_ASAP.store(false, Ordering::SeqCst);
         LAST_SIG_RECEIVED.store(0, Ordering::SeqCst);
+        crate::shutdown::cancel(self);
     }
 
-    /// SHUTDOWN ABORT (Redis's abortShutdown): cancels a shutdown a signal asked for and cron
-    /// has not carried out yet. False when there is none.
+    /// SHUTDOWN ABORT (Redis's abortShutdown): cancels a shutdown waiting for replicas, or
+    /// one a signal asked for and cron has not begun yet. False when there is none.
     pub fn abort_shutdown(&mut self) -> bool {
-        if !shutdown_asap() {
+        if crate::shutdown::is_initiated(self) {
+            self.cancel_shutdown();
+        } else if shutdown_asap() {
+            SHUTDOWN_ASAP.store(false, Ordering::SeqCst);
+        } else {
             return false;
         }
-        self.cancel_shutdown();
         serverlog!(Level::Notice, "Shutdown manually aborted.");
         true
     }

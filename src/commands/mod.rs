@@ -28,6 +28,7 @@
 
 pub mod config_cmd;
 pub mod connection;
+pub mod failover;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
@@ -190,6 +191,7 @@ const FAMILIES: &[&[CommandSpec]] = &[
     zsets::COMMANDS,
     replication_cmds::COMMANDS,
     replicaof::COMMANDS,
+    failover::COMMANDS,
 ];
 
 impl CommandTable {
@@ -717,6 +719,12 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
             argv,
             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
         );
+        return None;
+    }
+    // A paused server holds the command back until the pause ends (replicas excepted).
+    let may_replicate = cmd_flags & (flags::WRITE | flags::MAY_REPLICATE) != 0;
+    if crate::pause::must_postpone(srv, cid, may_replicate) {
+        crate::pause::postpone(srv, cid);
         return None;
     }
     if in_multi

@@ -53,6 +53,10 @@ fn replicaof(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.err("ERR REPLICAOF not allowed in cluster mode.");
         return;
     }
+    if crate::replication::failover::in_progress(ctx.srv) {
+        ctx.err("ERR REPLICAOF not allowed while failing over.");
+        return;
+    }
     if argv.is(1, "no") && argv.is(2, "one") {
         if ctx.srv.repl.replica.is_replica() {
             crate::replication::replica::unset_master(ctx.srv);

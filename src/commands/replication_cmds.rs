@@ -79,7 +79,19 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// master side answers +FULLRESYNC or +CONTINUE on the socket and then streams.
 fn sync(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     let cid = ctx.cid;
-    crate::replication::master::sync_command(ctx.srv, cid, argv);
+    let me = crate::commands::server_cmds::client_cmd::SelfInfo {
+        key: cid,
+        argv_mem: argv.iter().map(<[u8]>::len).sum(),
+        cmd_id: ctx.cmd_id,
+    };
+    let who = |srv: &crate::server::Server| {
+        let mut s = String::new();
+        crate::commands::server_cmds::client_cmd::client_info_line(srv, cid, Some(&me), &mut s);
+        s
+    };
+    if crate::replication::failover::sync_precheck(ctx.srv, cid, argv, who) {
+        crate::replication::master::sync_command(ctx.srv, cid, argv);
+    }
 }
 
 /// `REPLCONF <option> <value> [<option> <value> ...]`: listening-port, ip-address, capa,

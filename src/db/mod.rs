@@ -142,6 +142,11 @@ pub struct Keyspace {
     pub replica_mode: bool,
     /// True while executing our master's stream: keys are taken as they are.
     pub master_exec: bool,
+    /// Unix ms until which clients are paused (any purpose, see `crate::pause`), 0 when
+    /// not: meanwhile the data set stays still, so expired keys are hidden but not deleted
+    /// and the active cycle does nothing (Redis's checkClientPauseTimeoutAndReturnIfPaused
+    /// in expireIfNeeded and activeExpireCycle).
+    pub clients_paused_until: i64,
     /// True while an AOF is replayed (Redis's server.loading): nothing expires, and a TTL
     /// already past is set rather than deleting the key; the keys go once loading is over.
     pub loading: bool,
@@ -268,6 +273,7 @@ impl Keyspace {
             now_ms: mstime(),
             replica_mode: false,
             master_exec: false,
+            clients_paused_until: 0,
             loading: false,
             active_expire_enabled: true,
             child_active: false,
@@ -330,6 +336,9 @@ impl Keyspace {
             // Our master's stream sees keys as they are; other clients see
             // them expired but the master's DEL is what removes them.
             return !self.master_exec;
+        }
+        if self.clients_paused_until >= self.now_ms {
+            return true;
         }
         self.delete_expired(db, key);
         true
@@ -586,7 +595,8 @@ impl Keyspace {
     }
 
     fn expire_cycle(&mut self, kind: ExpireCycle, hz: i64) -> u64 {
-        if self.replica_mode || !self.active_expire_enabled {
+        if self.replica_mode || !self.active_expire_enabled || self.clients_paused_until >= mstime()
+        {
             return 0;
         }
         // active-expire-effort 1..10 rescaled to 0..9 widens every knob.

@@ -358,10 +358,16 @@ fn send_psync(srv: &mut Server) -> Result<(), Failed> {
         }
     };
     rs.state = LinkState::ReceivePsyncReply;
-    send(
-        srv,
-        &encode(&[b"PSYNC", replid.as_bytes(), offset.as_bytes()]),
-    )
+    // A master failing over asks its target to take over (Redis sends PSYNC ... FAILOVER).
+    let mut args: Vec<&[u8]> = vec![b"PSYNC", replid.as_bytes(), offset.as_bytes()];
+    if super::failover::psync_failover_arg(srv) {
+        args.push(b"FAILOVER");
+    }
+    let sent = send(srv, &encode(&args));
+    if sent.is_err() && super::failover::psync_failed(srv, "Write error to failover target") {
+        return Ok(());
+    }
+    sent
 }
 
 /// Redis's slaveTryPartialResynchronization, read half, and what syncWithMaster does with
@@ -397,6 +403,8 @@ fn receive_psync_reply(srv: &mut Server) -> Result<(), Failed> {
                 srv.repl.replica.master_replid.clear();
             }
         }
+        // The target took over: the failover is done.
+        super::failover::psync_accepted(srv);
         // The cached master stays until the new RDB is loaded: if this transfer fails, the
         // next attempt (maybe to another master) can still continue partially from it.
         return super::transfer::start(srv);
@@ -407,6 +415,7 @@ fn receive_psync_reply(srv: &mut Server) -> Result<(), Failed> {
             "Successful partial resynchronization with master."
         );
         let new_id = rest.trim();
+        super::failover::psync_accepted(srv);
         super::replica::resurrect_cached_master(srv, new_id);
         serverlog!(
             Level::Notice,
@@ -419,6 +428,9 @@ fn receive_psync_reply(srv: &mut Server) -> Result<(), Failed> {
             Level::Notice,
             "Master is currently unable to PSYNC but should be in the future: {reply}"
         );
+        if super::failover::psync_failed(srv, "Failover target rejected psync request") {
+            return Ok(());
+        }
         return Err(Failed { reconnect: false });
     }
     if reply.starts_with("-ERR") {
@@ -431,6 +443,9 @@ fn receive_psync_reply(srv: &mut Server) -> Result<(), Failed> {
             Level::Warning,
             "Unexpected reply to PSYNC from master: {reply}"
         );
+    }
+    if super::failover::psync_failed(srv, "Failover target rejected psync request") {
+        return Ok(());
     }
     // Masters without PSYNC (before 2.8) are not supported: retry later, logged above.
     Err(Failed { reconnect: false })

@@ -619,14 +619,6 @@ pub fn sync_command(srv: &mut Server, cid: usize, argv: &crate::commands::Argv<'
     if srv.clients[cid].has_flag(cf::REPLICA) {
         return;
     }
-    // A replica serves sub-replicas only while its own link is up: its data and offsets are
-    // its master's, and mid-sync they are neither.
-    if srv.repl.replica.is_replica()
-        && srv.repl.replica.state != crate::replication::replica::LinkState::Connected
-    {
-        srv.clients[cid].add_error("NOMASTERLINK Can't SYNC while not connected with my master");
-        return;
-    }
     if srv.clients[cid].has_pending_replies() {
         srv.clients[cid].add_error("ERR SYNC and PSYNC are invalid with pending output");
         return;
@@ -1187,7 +1179,14 @@ pub fn cron(srv: &mut Server) {
     let loops = srv.repl.master.cron_loops;
     srv.repl.master.cron_loops += 1;
     let period = srv.config.repl_ping_replica_period.max(1) as u64;
-    if !srv.repl.replica.is_replica() && loops % period == 0 && !srv.repl.master.replicas.is_empty()
+    // No PING while a FAILOVER with a timeout holds clients paused: it would move the offset
+    // the target must reach (Redis's manual_failover_in_progress).
+    let failover_paused = crate::replication::failover::has_deadline(srv)
+        && crate::pause::check_timeout_and_is_paused(srv);
+    if !srv.repl.replica.is_replica()
+        && loops % period == 0
+        && !srv.repl.master.replicas.is_empty()
+        && !failover_paused
     {
         let seldb = srv.repl.master.slave_seldb;
         // PING goes into the stream without changing the selected db (Redis feeds it with
@@ -1447,15 +1446,23 @@ fn process_waiters(srv: &mut Server) {
 /// blocked, reap the child early.
 pub fn before_sleep(srv: &mut Server) {
     process_waiters(srv);
-    if srv.repl.master.get_ack {
+    // Not while clients are paused: the GETACK would move the offset a failover or a
+    // shutdown waits for replicas to reach; it goes out after the pause.
+    if srv.repl.master.get_ack && !crate::pause::check_timeout_and_is_paused(srv) {
         srv.repl.master.get_ack = false;
-        if srv.repl.master.backlog.is_some() && !srv.repl.replica.is_replica() {
-            let seldb = srv.repl.master.slave_seldb;
-            let mut buf = Vec::new();
-            encode_command(&mut buf, &[b"REPLCONF", b"GETACK", b"*"]);
-            append_stream(srv, &buf);
-            srv.repl.master.slave_seldb = seldb;
-        }
+        send_getack(srv);
+    }
+}
+
+/// Redis's sendGetackToReplicas: `REPLCONF GETACK *` into the stream, so replicas report
+/// their offset now rather than at their next once-a-second ACK.
+pub fn send_getack(srv: &mut Server) {
+    if srv.repl.master.backlog.is_some() && !srv.repl.replica.is_replica() {
+        let seldb = srv.repl.master.slave_seldb;
+        let mut buf = Vec::new();
+        encode_command(&mut buf, &[b"REPLCONF", b"GETACK", b"*"]);
+        append_stream(srv, &buf);
+        srv.repl.master.slave_seldb = seldb;
     }
 }
 

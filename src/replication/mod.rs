@@ -4,8 +4,9 @@
 //! Owns: `ReplState` (`srv.repl`), the state shared by both roles. The master side lives in
 //! [`master`] (backlog ring, replica clients, SYNC/PSYNC/REPLCONF, WAIT, feeding the stream),
 //! the replica side in [`replica`] (REPLICAOF, the handshake state machine, loading the
-//! master's RDB, the master client). It must never parse RDB itself (that is
-//! `persistence::rdb`) or execute commands other than through `commands::call`.
+//! master's RDB, the master client), a coordinated FAILOVER in [`failover`]. It must never
+//! parse RDB itself (that is `persistence::rdb`) or execute commands other than through
+//! `commands::call`.
 //!
 //! ```text
 //!   replica side (replica.rs), driven by the reactor, never blocking:
@@ -33,6 +34,7 @@
 //! which share that history, still continue partially.
 
 pub mod backlog;
+pub mod failover;
 pub mod fullsync;
 pub mod handshake;
 pub mod master;
@@ -73,6 +75,8 @@ pub struct ReplState {
     pub master: master::MasterSide,
     /// Replica role: the link to our master, if we have one.
     pub replica: replica::ReplicaSide,
+    /// A coordinated failover (FAILOVER) under way.
+    pub failover: failover::Failover,
 }
 
 impl ReplState {
@@ -88,6 +92,7 @@ impl ReplState {
             last_cron_ms: 0,
             master: master::MasterSide::default(),
             replica: replica::ReplicaSide::default(),
+            failover: failover::Failover::default(),
         }
     }
 
@@ -123,6 +128,7 @@ pub fn cron(srv: &mut Server) {
         return;
     }
     srv.repl.last_cron_ms = now;
+    failover::update_status(srv);
     replica::cron(srv);
     master::cron(srv);
 }
@@ -158,11 +164,12 @@ pub fn info(srv: &Server, out: &mut String) {
     master::info_replicas(srv, out);
     let _ = write!(
         out,
-        "master_failover_state:no-failover\r\n\
+        "master_failover_state:{}\r\n\
          master_replid:{}\r\n\
          master_replid2:{}\r\n\
          master_repl_offset:{}\r\n\
          second_repl_offset:{}\r\n",
+        srv.repl.failover.state.name(),
         srv.repl.replid,
         srv.repl.replid2,
         srv.repl.master_repl_offset,

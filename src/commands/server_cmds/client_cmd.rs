@@ -461,22 +461,25 @@ fn client_no_evict(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     }
 }
 
-/// `CLIENT PAUSE timeout [WRITE|ALL]`: records the pause (its effect on
-/// command processing lands with the blocking-clients work).
+/// `CLIENT PAUSE timeout [WRITE|ALL]`: holds back every command (ALL, the default) or the
+/// writes and commands that may replicate (WRITE) of every client but replicas for
+/// `timeout` milliseconds; a pause already in force keeps the stronger type and later end.
 fn client_pause(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
+    use crate::pause::{PauseType, Purpose};
     if argv.len() > 4 {
         super::subcommand_syntax_error(ctx, argv);
         return;
     }
-    let mut write_only = false;
+    let mut kind = PauseType::All;
     if argv.len() == 4 {
         if argv.is(3, "write") {
-            write_only = true;
+            kind = PauseType::Write;
         } else if !argv.is(3, "all") {
             ctx.err("ERR CLIENT PAUSE mode must be WRITE or ALL");
             return;
         }
     }
+    // Redis's getTimeoutFromObjectOrReply in milliseconds: 0 is an end already past.
     let Some(ms) = parse_canonical_i64(argv.get(2)) else {
         ctx.err("ERR timeout is not an integer or out of range");
         return;
@@ -485,22 +488,19 @@ fn client_pause(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         ctx.err("ERR timeout is negative");
         return;
     }
-    let end_ms = crate::db::mstime().saturating_add(ms);
-    // A stronger or longer pause wins, as Redis's pauseClients.
-    let pause = match ctx.srv.introspection.pause {
-        Some(p) => super::Pause {
-            end_ms: p.end_ms.max(end_ms),
-            write_only: p.write_only && write_only,
-        },
-        None => super::Pause { end_ms, write_only },
-    };
-    ctx.srv.introspection.pause = Some(pause);
+    let now = ctx.srv.ks.now_ms;
+    if ms > 0 && ms > i64::MAX - now {
+        ctx.err("ERR timeout is out of range");
+        return;
+    }
+    let end = if ms > 0 { now + ms } else { 0 };
+    crate::pause::pause_clients(ctx.srv, Purpose::ClientCommand, end, kind);
     ctx.ok();
 }
 
-/// `CLIENT UNPAUSE`.
+/// `CLIENT UNPAUSE`: ends the pause CLIENT PAUSE started (not a SHUTDOWN's or FAILOVER's).
 fn client_unpause(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
-    ctx.srv.introspection.pause = None;
+    crate::pause::unpause_clients(ctx.srv, crate::pause::Purpose::ClientCommand);
     ctx.ok();
 }
 

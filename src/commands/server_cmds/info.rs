@@ -358,6 +358,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
             srv.executable,
             cfg::config_file(srv),
         );
+        crate::shutdown::info(srv, &mut out);
     }
 
     if sections.wants("clients") {

@@ -4,7 +4,8 @@
 //! Owns: these commands' replies. SHUTDOWN runs Redis's graceful sequence
 //! (`Server::prepare_for_shutdown`: stop a BGSAVE child, final save, remove
 //! pid file and unix socket) and exits 0. FUNCTION keeps no
-//! libraries: the scripting issue replaces it. It must never block.
+//! libraries: the scripting issue replaces it. It must never block the event
+//! loop (a SHUTDOWN waiting for replicas blocks only its caller).
 
 use super::info::mem_overhead;
 use super::{cmd, reply_help, sub, subcommand_syntax_error};
@@ -262,10 +263,10 @@ fn role(ctx: &mut Ctx<'_>, _argv: &Argv<'_>) {
 }
 
 /// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: saves when save points
-/// exist (SAVE: always, NOSAVE: never) and exits 0 without replying; a
-/// failed save answers an error and the server goes on, unless FORCE.
-/// ABORT cancels a shutdown a signal asked for. (No replicas to wait for,
-/// so NOW changes nothing yet.)
+/// exist (SAVE: always, NOSAVE: never) and exits 0 without replying. Unless
+/// NOW, lagging replicas are waited for first (up to shutdown-timeout) with the
+/// caller blocked; a failed save answers an error and the server goes on,
+/// unless FORCE. ABORT cancels a shutdown that waits or a signal asked for.
 fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
     use crate::config::shutdown as sf;
     let mut flags = 0;
@@ -298,10 +299,16 @@ fn shutdown(ctx: &mut Ctx<'_>, argv: &Argv<'_>) {
         }
         return;
     }
+    if flags & sf::NOW == 0 && ctx.deny_blocking() {
+        ctx.err("ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client");
+        return;
+    }
+    // Blocked until the shutdown ends: a failure or an abort answers the error.
+    let cid = ctx.cid;
+    crate::shutdown::block_client(ctx.srv, cid);
     if ctx.srv.prepare_for_shutdown(flags) {
         ctx.srv.exit(0);
     }
-    ctx.err("ERR Errors trying to SHUTDOWN. Check logs.");
 }
 
 /// `LOLWUT [VERSION v]`: Redis 7's answer ends with the version line.

@@ -18,7 +18,7 @@
 //! | `cfg.rs`         | the configuration these commands read             |
 //!
 //! Owns: the state only these commands use ([`Introspection`]: latency
-//! events, DEBUG knobs, pause state) and the bookkeeping done after every
+//! events, DEBUG knobs; the pause is `crate::pause`) and the bookkeeping done after every
 //! command ([`after_call`]: latency samples and histograms, the MONITOR
 //! feed). It must never change the dataset except where Redis's own
 //! commands do (DEBUG POPULATE, FUNCTION FLUSH is a no-op here).
@@ -166,21 +166,10 @@ impl Default for DebugKnobs {
     }
 }
 
-/// CLIENT PAUSE in force.
-#[derive(Clone, Copy, Debug)]
-pub struct Pause {
-    /// Unix ms when it ends.
-    pub end_ms: i64,
-    /// True for `WRITE` (only writes wait), false for `ALL`.
-    pub write_only: bool,
-}
-
 /// State owned by the server commands, kept on the Server.
 pub struct Introspection {
     pub latency: latency::LatencyMonitor,
     pub debug: DebugKnobs,
-    /// CLIENT PAUSE, while one is in force.
-    pub pause: Option<Pause>,
     /// Bytes allocated once the server was built (INFO used_memory_startup).
     pub startup_memory: u64,
 }
@@ -196,7 +185,6 @@ impl Introspection {
         Introspection {
             latency: latency::LatencyMonitor::default(),
             debug: DebugKnobs::default(),
-            pause: None,
             startup_memory: crate::alloc::allocated(),
         }
     }
