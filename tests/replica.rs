@@ -487,3 +487,69 @@ fn replica_writable_expires_its_own_ttls_but_not_the_masters() {
     });
     assert!(r.cmd(&["GET", "masters"]).is_nil());
 }
+
+#[test]
+fn replica_switching_to_a_sibling_continues_partially_even_before_any_write() {
+    if !have_redis() {
+        return;
+    }
+    // Nothing written yet: the replicas' backlogs must exist from the end of their sync,
+    // not from the first stream byte, for a sibling to continue from them.
+    let master = redis_master(&[]);
+    let a = rudis_replica(master.port(), &[]);
+    let b = rudis_replica(master.port(), &[]);
+    a.wait_for_sync(SYNC_TIMEOUT);
+    b.wait_for_sync(SYNC_TIMEOUT);
+    assert_eq!(
+        info_field(&a, "replication", "repl_backlog_active"),
+        "1",
+        "a synced replica keeps a backlog"
+    );
+    let mut bc = b.client();
+    bc.cmd(&["REPLICAOF", "127.0.0.1", &a.port().to_string()])
+        .assert_ok();
+    common::wait_for(SYNC_TIMEOUT, "B's link to A up", || {
+        info_field(&b, "replication", "master_link_status") == "up"
+    });
+    assert_eq!(stat(&a, "sync_full"), 0, "A served B without a full sync");
+    assert_eq!(stat(&a, "sync_partial_ok"), 1);
+    let mut m = master.client();
+    fill(&mut m, "x");
+    assert_converged(&master, &a);
+    assert_converged(&a, &b);
+}
+
+#[test]
+fn replica_full_sync_from_a_new_master_restarts_its_backlog_at_the_new_offset() {
+    if !have_redis() {
+        return;
+    }
+    let m1 = redis_master(&[]);
+    let mut c1 = m1.client();
+    fill(&mut c1, "one");
+    let a = rudis_replica(m1.port(), &[]);
+    assert_converged(&m1, &a);
+    let m2 = redis_master(&[]);
+    let mut c2 = m2.client();
+    c2.cmd(&["SET", "only-on-two", "1"]);
+    let mut ac = a.client();
+    ac.cmd(&["REPLICAOF", "127.0.0.1", &m2.port().to_string()])
+        .assert_ok();
+    assert_converged(&m2, &a);
+    let off: i64 = info_field(&a, "replication", "master_repl_offset")
+        .parse()
+        .expect("offset");
+    let first: i64 = info_field(&a, "replication", "repl_backlog_first_byte_offset")
+        .parse()
+        .expect("first byte");
+    let histlen: i64 = info_field(&a, "replication", "repl_backlog_histlen")
+        .parse()
+        .expect("histlen");
+    assert_eq!(first + histlen - 1, off, "the backlog ends at the offset");
+    // A sub-replica of A gets M2's data set, and follows M2's writes through A.
+    let s = rudis_replica(a.port(), &[]);
+    s.wait_for_sync(SYNC_TIMEOUT);
+    c2.cmd(&["SET", "later", "2"]);
+    assert_converged(&m2, &a);
+    assert_converged(&a, &s);
+}

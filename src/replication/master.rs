@@ -230,8 +230,9 @@ pub fn ensure_backlog(srv: &mut Server) {
     }
 }
 
-/// Adds `data` to the ring and advances `master_repl_offset`; replicas about to lose unsent
-/// bytes get them copied into their own buffers first; online replicas are queued to write.
+/// Adds `data` to the backlog (bytes the ring overwrites that a replica still needs go to its
+/// shared tail) and advances `master_repl_offset`; online replicas are queued to write, and
+/// each replica's unsent share is checked against its output buffer limit.
 fn append_stream(srv: &mut Server, data: &[u8]) {
     let keep_from = oldest_needed_offset(srv);
     let Server {

@@ -394,10 +394,19 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
     );
     let dbfilename = srv.config.dbfilename.clone();
     let payload = transfer::finish(t, &dbfilename)?;
-    let data = match payload {
-        transfer::Payload::Memory(v) => v,
-        transfer::Payload::File(path) => match std::fs::read(&path) {
-            Ok(d) => d,
+    let mut ks = crate::db::Keyspace::new(srv.ks.dbs.len());
+    let mut opts = crate::persistence::snapshot::load_options(srv);
+    // Keys past their TTL stay: our master's DEL removes them (Redis's rdbLoad on a
+    // replica keeps them too).
+    opts.drop_expired = false;
+    let result = match payload {
+        transfer::Payload::Memory(data) => crate::persistence::rdb::load(&data, &mut ks, &opts),
+        // The file is streamed through the loader's buffer, never read whole into memory.
+        transfer::Payload::File(path) => match std::fs::File::open(&path) {
+            Ok(f) => {
+                let size = f.metadata().ok().map(|m| m.len());
+                crate::persistence::rdb::load_stream(f, size, &mut ks, &opts)
+            }
             Err(e) => {
                 serverlog!(
                     Level::Warning,
@@ -407,12 +416,7 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
             }
         },
     };
-    let mut ks = crate::db::Keyspace::new(srv.ks.dbs.len());
-    let mut opts = crate::persistence::snapshot::load_options(srv);
-    // Keys past their TTL stay: our master's DEL removes them (Redis's rdbLoad on a
-    // replica keeps them too).
-    opts.drop_expired = false;
-    let loaded = match crate::persistence::rdb::load(&data, &mut ks, &opts) {
+    let loaded = match result {
         Ok(l) => l,
         Err(e) => {
             let from = if diskless { "socket" } else { "disk" };
@@ -434,7 +438,6 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
             return Err(Failed { reconnect: true });
         }
     };
-    drop(data);
     if swap {
         serverlog!(
             Level::Notice,
@@ -466,6 +469,11 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
     srv.repl.replid = rs.master_replid.clone();
     srv.repl.master_repl_offset = rs.master_initial_offset;
     srv.repl.clear_replication_id2();
+    // A new history: the old backlog's bytes belong to the previous one (Redis frees it in
+    // replicationAttachToNewMaster). A replica always keeps a backlog from here on, so
+    // sub-replicas and a later promotion can continue partially (readSyncBulkPayload).
+    srv.repl.master.backlog = None;
+    crate::replication::master::ensure_backlog(srv);
     serverlog!(
         Level::Notice,
         "MASTER <-> REPLICA sync: Finished with success"
@@ -524,6 +532,8 @@ pub fn resurrect_cached_master(srv: &mut Server, new_id: &str) {
     let rs = &mut srv.repl.replica;
     rs.state = LinkState::Connected;
     rs.down_since = 0;
+    // Restarted from our own RDB, we may have no backlog yet (Redis's +CONTINUE handling).
+    crate::replication::master::ensure_backlog(srv);
     start_master_client(srv, key);
 }
 
