@@ -528,6 +528,8 @@ fn replica_full_sync_from_a_new_master_restarts_its_backlog_at_the_new_offset() 
     let mut c1 = m1.client();
     fill(&mut c1, "one");
     let a = rudis_replica(m1.port(), &[]);
+    // A master without replicas yet is at offset 0 like a new replica: wait for the sync.
+    a.wait_for_sync(SYNC_TIMEOUT);
     assert_converged(&m1, &a);
     let m2 = redis_master(&[]);
     let mut c2 = m2.client();
@@ -535,6 +537,10 @@ fn replica_full_sync_from_a_new_master_restarts_its_backlog_at_the_new_offset() 
     let mut ac = a.client();
     ac.cmd(&["REPLICAOF", "127.0.0.1", &m2.port().to_string()])
         .assert_ok();
+    common::wait_for(SYNC_TIMEOUT, "A synced with M2", || {
+        info_field(&a, "replication", "master_link_status") == "up"
+            && info_field(&m2, "replication", "connected_slaves") == "1"
+    });
     assert_converged(&m2, &a);
     let off: i64 = info_field(&a, "replication", "master_repl_offset")
         .parse()
@@ -552,4 +558,41 @@ fn replica_full_sync_from_a_new_master_restarts_its_backlog_at_the_new_offset() 
     c2.cmd(&["SET", "later", "2"]);
     assert_converged(&m2, &a);
     assert_converged(&a, &s);
+}
+
+#[test]
+fn replica_diskless_load_answers_loading_until_the_new_data_set_is_in() {
+    if !have_redis() {
+        return;
+    }
+    let master = redis_master(&[]);
+    let mut m = master.client();
+    m.cmd(&["DEBUG", "POPULATE", "200", "k", "20000"]);
+    m.cmd(&["CONFIG", "SET", "rdbcompression", "no"]);
+    // 5 ms per 20 KB key: the 4 MB payload takes about a second to arrive, in pieces.
+    m.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "5000"]);
+    let replica = TestServer::builder()
+        .enable_debug()
+        .args(["--repl-diskless-load", "swapdb"])
+        .start();
+    let mut r = replica.client();
+    r.cmd(&["SET", "mine", "1"]);
+    r.cmd(&["REPLICAOF", "127.0.0.1", &master.port().to_string()])
+        .assert_ok();
+    common::wait_for(SYNC_TIMEOUT, "the load to start", || {
+        info_field(&replica, "persistence", "loading") == "1"
+    });
+    assert_eq!(info_field(&replica, "persistence", "async_loading"), "0");
+    r.cmd(&["GET", "mine"])
+        .assert_err_prefix("LOADING Redis is loading the dataset in memory");
+    // As in Redis, only commands flagged `loading` run (INFO did above); PING does not.
+    r.cmd(&["PING"]).assert_err_prefix("LOADING");
+    assert_eq!(r.cmd(&["CONFIG", "GET", "maxmemory"]).as_array().len(), 2);
+    replica.wait_for_sync(SYNC_TIMEOUT);
+    assert_eq!(info_field(&replica, "persistence", "loading"), "0");
+    assert_eq!(r.cmd(&["DBSIZE"]).as_int(), 200);
+    assert!(r.cmd(&["GET", "mine"]).is_nil());
+    assert!(replica
+        .log()
+        .contains("MASTER <-> REPLICA sync: Loading DB in memory"));
 }

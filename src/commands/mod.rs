@@ -721,6 +721,20 @@ pub fn process_command(srv: &mut Server, cid: usize, argv: &Argv<'_>) -> Option<
         );
         return None;
     }
+    // While a diskless sync loads the master's data set, only LOADING commands run (Redis's
+    // processCommand: server.loading without async_loading).
+    let deny_loading = spec.flags & flags::LOADING == 0
+        || (is_exec && srv.clients[cid].mstate.cmd_inv_flags & flags::LOADING != 0);
+    if deny_loading && (srv.ks.loading || srv.repl.replica.diskless_loading()) {
+        reject(
+            srv,
+            cid,
+            Some(id),
+            argv,
+            "LOADING Redis is loading the dataset in memory",
+        );
+        return None;
+    }
     // A paused server holds the command back until the pause ends (replicas excepted).
     let may_replicate = cmd_flags & (flags::WRITE | flags::MAY_REPLICATE) != 0;
     if crate::pause::must_postpone(srv, cid, may_replicate) {

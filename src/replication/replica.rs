@@ -384,14 +384,15 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
     // Redis's replicationAttachToNewMaster: a new data set, our replicas must resync.
     discard_cached_master(srv);
     disconnect_replicas(srv);
-    if !swap {
+    // A diskless load said all this when its payload started (begin_diskless_load).
+    if !diskless {
         serverlog!(Level::Notice, "MASTER <-> REPLICA sync: Flushing old data");
         empty_data(srv);
+        serverlog!(
+            Level::Notice,
+            "MASTER <-> REPLICA sync: Loading DB in memory"
+        );
     }
-    serverlog!(
-        Level::Notice,
-        "MASTER <-> REPLICA sync: Loading DB in memory"
-    );
     let dbfilename = srv.config.dbfilename.clone();
     let payload = transfer::finish(t, &dbfilename)?;
     let mut ks = crate::db::Keyspace::new(srv.ks.dbs.len());
@@ -484,6 +485,32 @@ pub fn finish_full_sync(srv: &mut Server) -> Result<(), Failed> {
     }
     start_master_client(srv, key);
     Ok(())
+}
+
+/// The payload of a diskless load starts (the beginning of Redis's rdbLoad from the socket):
+/// without swapdb the old data set goes now (Redis's replicationAttachToNewMaster and
+/// emptyData), and until the load ends INFO says `loading:1` and commands that cannot run
+/// while loading get -LOADING.
+pub fn begin_diskless_load(srv: &mut Server) {
+    if srv.config.repl_diskless_load != crate::config::ReplDisklessLoad::Swapdb {
+        discard_cached_master(srv);
+        disconnect_replicas(srv);
+        serverlog!(Level::Notice, "MASTER <-> REPLICA sync: Flushing old data");
+        empty_data(srv);
+    }
+    serverlog!(
+        Level::Notice,
+        "MASTER <-> REPLICA sync: Loading DB in memory"
+    );
+}
+
+impl ReplicaSide {
+    /// True while a diskless load's payload is arriving (INFO `loading`, -LOADING).
+    pub fn diskless_loading(&self) -> bool {
+        self.transfer
+            .as_ref()
+            .is_some_and(|t| t.diskless && t.size != -1)
+    }
 }
 
 /// Redis's emptyData on a full resync: every db flushed, WATCHers told.

@@ -169,6 +169,12 @@ pub fn advance(srv: &mut Server) -> Result<(), Failed> {
                 );
             }
         }
+        if t.diskless {
+            // Loading starts now, as Redis's parser starts reading the socket: the old
+            // data goes (unless swapdb keeps it until the end) and commands get -LOADING.
+            super::replica::begin_diskless_load(srv);
+            return advance(srv);
+        }
     }
     if link.inbuf.is_empty() {
         return Ok(());

@@ -479,7 +479,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
         let now_secs = crate::db::mstime() / 1000;
         let _ = write!(
             out,
-            "loading:0\r\n\
+            "loading:{}\r\n\
              async_loading:0\r\n\
              current_cow_peak:{}\r\n\
              current_cow_size:{}\r\n\
@@ -509,6 +509,7 @@ pub fn gen_info(srv: &mut Server, sections: &Sections) -> String {
              aof_last_cow_size:{}\r\n\
              module_fork_in_progress:0\r\n\
              module_fork_last_cow_size:0\r\n",
+            u8::from(srv.ks.loading || srv.repl.replica.diskless_loading()),
             child.current_cow_peak,
             child.current_cow_bytes,
             child.cow_size_age_secs(),
