@@ -153,3 +153,16 @@ fn write_all_polling(fd: RawFd, mut buf: &[u8], timeout_ms: i64) -> bool {
     }
     true
 }
+
+/// Bytes written to socket `fd` that the peer has not acknowledged yet (the kernel's send
+/// queue, ioctl SIOCOUTQ), or None when it cannot be read. The parent watches it while a
+/// socket-target child streams a snapshot: a queue that stays full and unchanged means the
+/// replica stopped reading (Redis's parent sees the same as a partial write that never
+/// completes).
+pub fn unsent_in_kernel(fd: RawFd) -> Option<i64> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: TIOCOUTQ (SIOCOUTQ on sockets) writes one int into `n`, which we own; `fd` is a
+    // socket of a client we still hold, so it is open.
+    let rc = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut n) };
+    (rc == 0).then_some(i64::from(n))
+}

@@ -89,6 +89,9 @@ pub struct ReplicaClient {
     pub queued: bool,
     /// Unix ms it started waiting for a snapshot (repl-diskless-sync-delay).
     pub wait_since_ms: i64,
+    /// While a socket-target child streams our snapshot: the kernel send queue last seen,
+    /// and since when (unix ms) it has not moved (Redis's repl_last_partial_write).
+    pub stalled_queue: (i64, i64),
 }
 
 impl ReplicaClient {
@@ -108,6 +111,7 @@ impl ReplicaClient {
             bulk: None,
             queued: false,
             wait_since_ms: 0,
+            stalled_queue: (0, 0),
         }
     }
 }
@@ -304,6 +308,44 @@ pub fn trim_backlog(srv: &mut Server) {
     let keep_from = oldest_needed_offset(srv);
     if let Some(b) = srv.repl.master.backlog.as_mut() {
         b.trim(keep_from);
+    }
+}
+
+/// A replica that stopped reading the snapshot a socket-target child streams to it: its
+/// kernel send queue stayed non-empty and unchanged past repl-timeout. The socket is shut
+/// down (which the child's copy sees too, so it goes on with the other replicas) and the
+/// client freed; with no replica left to feed, the child is killed (on_free_client).
+fn drop_stalled_full_syncs(srv: &mut Server, now: i64, timeout_ms: i64) {
+    let mut stalled = Vec::new();
+    for &k in &srv.repl.master.replicas {
+        let Some(c) = srv.clients.get_mut(k) else {
+            continue;
+        };
+        let fd = c.conn.raw_fd();
+        let Some(r) = c.repl.as_deref_mut() else {
+            continue;
+        };
+        if r.state != Some(SlaveState::WaitBgsaveEnd) {
+            continue;
+        }
+        let queued = fullsync::unsent_in_kernel(fd).unwrap_or(0);
+        if queued == 0 || queued != r.stalled_queue.0 {
+            r.stalled_queue = (queued, now);
+        } else if now - r.stalled_queue.1 > timeout_ms {
+            stalled.push(k);
+        }
+    }
+    for k in stalled {
+        if let Some(c) = srv.clients.get(k) {
+            serverlog!(
+                Level::Warning,
+                "Disconnecting timedout replica (full sync): {} (it read nothing of the snapshot for more than repl-timeout {} seconds; raise repl-timeout if the replica is legitimately slow)",
+                replica_name(c),
+                srv.config.repl_timeout
+            );
+            c.conn.shutdown();
+        }
+        crate::networking::free_client(srv, k);
     }
 }
 
@@ -1218,6 +1260,9 @@ pub fn cron(srv: &mut Server) {
     }
     // Replicas silent past repl-timeout.
     let timeout_ms = srv.config.repl_timeout.saturating_mul(1000);
+    if socket_child {
+        drop_stalled_full_syncs(srv, now, timeout_ms);
+    }
     let mut timed_out = Vec::new();
     for &k in &srv.repl.master.replicas {
         if let Some(c) = srv.clients.get(k) {
