@@ -453,3 +453,37 @@ fn master_drops_a_replica_whose_unsent_stream_passes_the_output_buffer_limit() {
     proxy.resume();
     assert_converged(&master, &replica);
 }
+
+#[test]
+fn master_drops_a_replica_that_stops_reading_its_diskless_snapshot() {
+    need_redis!();
+    let master = rudis_master(&["--repl-diskless-sync", "yes", "--rdbcompression", "no"]);
+    let mut m = master.client();
+    m.cmd(&["DEBUG", "POPULATE", "2000", "k", "10000"]);
+    // 1 ms per 10 KB key: the 20 MB snapshot takes about 2 s to produce.
+    m.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000"]);
+    let proxy = Proxy::new(master.port());
+    let replica = TestServer::builder()
+        .binary(real_redis().expect("checked"))
+        .replica_of(proxy.port())
+        .start();
+    wait_for(SYNC_TIMEOUT, "the snapshot child to start", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "1"
+    });
+    // The replica's side stalls: nothing more it is sent is read.
+    proxy.pause();
+    // Lowered only now, so the child keeps its own (longer) write timeout.
+    m.cmd(&["CONFIG", "SET", "repl-timeout", "2"]);
+    master.wait_for_log(
+        "Disconnecting timedout replica (full sync)",
+        Duration::from_secs(15),
+    );
+    wait_for(SYNC_TIMEOUT, "the child to be stopped", || {
+        info(&mut m, "persistence", "rdb_bgsave_in_progress") == "0"
+    });
+    assert!(master
+        .log()
+        .contains("Diskless rdb transfer, last replica dropped, killing fork child."));
+    assert_eq!(m.cmd(&["PING"]).as_str(), "PONG");
+    drop(replica);
+}
