@@ -406,13 +406,7 @@ pub fn replica_generated_reply(srv: &mut Server, key: usize, mark: (usize, usize
         Level::Warning,
         "Replica generated a reply to command '{cmdname}', disconnecting it: {info}"
     );
-    for line in reply.split(|&b| b == b'\n') {
-        let Some(err) = line.strip_prefix(b"-") else {
-            continue;
-        };
-        let err = err.strip_suffix(b"\r").unwrap_or(err);
-        let err = err.strip_prefix(b"ERR ").unwrap_or(err);
-        let text = String::from_utf8_lossy(&err[..err.len().min(4096)]);
+    for text in super::error_texts(&reply) {
         serverlog!(
             Level::Warning,
             "== CRITICAL == This master is sending an error to its replica: '{text}' after processing the command '{cmdname}'"

@@ -118,6 +118,17 @@ impl ReplState {
     }
 }
 
+/// The error replies in `reply` (a client's reply bytes), each as Redis's afterErrorReply
+/// logs it: without the `-` and the `ERR ` it added, cut at 4096 bytes.
+pub fn error_texts(reply: &[u8]) -> impl Iterator<Item = String> + '_ {
+    reply.split(|&b| b == b'\n').filter_map(|line| {
+        let err = line.strip_prefix(b"-")?;
+        let err = err.strip_suffix(b"\r").unwrap_or(err);
+        let err = err.strip_prefix(b"ERR ").unwrap_or(err);
+        Some(String::from_utf8_lossy(&err[..err.len().min(4096)]).into_owned())
+    })
+}
+
 /// Redis's replicationCron, run once a second from the server cron.
 pub fn cron(srv: &mut Server) {
     // The snapshot child is reaped (and a pending one started) on every server tick, not
@@ -195,6 +206,17 @@ mod tests {
         assert_eq!(
             (r.replid2.as_str(), r.second_replid_offset),
             (NULL_REPLID, -1)
+        );
+    }
+
+    #[test]
+    fn error_texts_are_logged_as_the_command_gave_them() {
+        let reply =
+            b"+OK\r\n-ERR Replica can't interact with the keyspace\r\n-WRONGTYPE bad\r\n:1\r\n";
+        let texts: Vec<String> = error_texts(reply).collect();
+        assert_eq!(
+            texts,
+            ["Replica can't interact with the keyspace", "WRONGTYPE bad"]
         );
     }
 }

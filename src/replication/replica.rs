@@ -700,14 +700,7 @@ pub fn master_got_error_reply(srv: &mut Server, key: usize, mark: (usize, usize)
         .and_then(|id| srv.commands.full_names.get(id).cloned())
         .unwrap_or_else(|| "<unknown>".to_string());
     let mut count = 0;
-    for line in reply.split(|&b| b == b'\n') {
-        let Some(err) = line.strip_prefix(b"-") else {
-            continue;
-        };
-        let err = err.strip_suffix(b"\r").unwrap_or(err);
-        // Redis logs the message as the command gave it: without the `-ERR ` it added.
-        let err = err.strip_prefix(b"ERR ").unwrap_or(err);
-        let text = String::from_utf8_lossy(&err[..err.len().min(4096)]);
+    for text in super::error_texts(&reply) {
         serverlog!(
             Level::Warning,
             "== CRITICAL == This replica is sending an error to its master: '{text}' after processing the command '{cmdname}'"
