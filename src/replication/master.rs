@@ -492,9 +492,9 @@ pub fn write_to_replica(srv: &mut Server, key: usize) {
         }
         Ok(())
     })();
-    let name = replica_name(c);
     c.repl = Some(r);
     if let Err(e) = result {
+        let name = replica_name(c);
         serverlog!(
             Level::Warning,
             "Error writing to replica {name}: {e}; the link is closed and the replica will resynchronize."
