@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{wait_for, wait_until, Client, Proxy, TestServer};
+use common::{wait_for, wait_until, Proxy, TestServer};
 use std::path::Path;
 use std::time::Duration;
 
@@ -36,44 +36,6 @@ fn rudis_replica(port: u16, extra: &[&str]) -> TestServer {
         .start()
 }
 
-/// Every type in each of its encodings, TTLs, two databases.
-fn fill(c: &mut Client, tag: &str) {
-    c.cmd(&["SET", &format!("s{tag}"), "hello"]);
-    c.cmd(&["SET", &format!("n{tag}"), "12345"]);
-    c.cmd(&["SET", &format!("long{tag}"), &"ab".repeat(300)]);
-    c.cmd(&["PEXPIRE", &format!("s{tag}"), "100000000"]);
-    c.cmd(&["RPUSH", &format!("l{tag}"), "a", "b", "c", "1", "2", "3"]);
-    c.cmd(&["HSET", &format!("h{tag}"), "f1", "v1", "f2", "2"]);
-    c.cmd(&["EXPIRE", &format!("h{tag}"), "5000"]);
-    c.cmd(&["SADD", &format!("si{tag}"), "1", "2", "3"]);
-    c.cmd(&["SADD", &format!("ss{tag}"), "a", "b", "c"]);
-    c.cmd(&[
-        "ZADD",
-        &format!("z{tag}"),
-        "1",
-        "a",
-        "2.5",
-        "b",
-        "-inf",
-        "c",
-    ]);
-    for i in 0..300 {
-        let (m, f, v) = (format!("m{i}"), format!("f{i}"), format!("v{i}"));
-        c.cmd(&["ZADD", &format!("bigz{tag}"), &format!("{i}.5"), &m]);
-        c.cmd(&["HSET", &format!("bigh{tag}"), &f, &v]);
-        c.cmd(&["SADD", &format!("bigs{tag}"), &m]);
-        c.cmd(&["SADD", &format!("bigi{tag}"), &i.to_string()]);
-        c.cmd(&[
-            "RPUSH",
-            &format!("bigl{tag}"),
-            &format!("element-number-{i}"),
-        ]);
-    }
-    c.cmd(&["SELECT", "5"]);
-    c.cmd(&["SET", &format!("other{tag}"), "1"]);
-    c.cmd(&["SELECT", "0"]);
-}
-
 fn digest(s: &TestServer) -> String {
     s.client().cmd(&["DEBUG", "DIGEST"]).as_str().to_owned()
 }
@@ -101,7 +63,7 @@ fn replica_full_sync_of_every_type_and_ttl_from_redis() {
     }
     // Disk-based master: the RDB comes as `$<len>`.
     let master = redis_master(&["--repl-diskless-sync", "no"]);
-    fill(&mut master.client(), "");
+    common::dataset::fill_every_type(&mut master.client(), "");
     let replica = rudis_replica(master.port(), &[]);
     replica.wait_for_sync(SYNC_TIMEOUT);
     assert_converged(&master, &replica);
@@ -127,7 +89,7 @@ fn replica_diskless_master_and_diskless_load() {
     }
     // Diskless master: the RDB comes as `$EOF:<mark>`; the replica parses from memory.
     let master = redis_master(&["--repl-diskless-sync", "yes"]);
-    fill(&mut master.client(), "");
+    common::dataset::fill_every_type(&mut master.client(), "");
     let replica = rudis_replica(master.port(), &["--repl-diskless-load", "swapdb"]);
     replica.wait_for_sync(SYNC_TIMEOUT);
     assert_converged(&master, &replica);
@@ -157,7 +119,7 @@ fn replica_follows_writes_refuses_its_own_and_reports_role() {
     let replica = rudis_replica(master.port(), &[]);
     replica.wait_for_sync(SYNC_TIMEOUT);
     let mut m = master.client();
-    fill(&mut m, "w");
+    common::dataset::fill_every_type(&mut m, "w");
     m.cmd(&["MULTI"]);
     m.cmd(&["INCR", "counter"]);
     m.cmd(&["LPUSH", "lw", "x"]);
@@ -235,7 +197,7 @@ fn replica_client_kill_master_resyncs_partially() {
         return;
     }
     let master = redis_master(&[]);
-    fill(&mut master.client(), "");
+    common::dataset::fill_every_type(&mut master.client(), "");
     let replica = rudis_replica(master.port(), &[]);
     replica.wait_for_sync(SYNC_TIMEOUT);
     assert_converged(&master, &replica);
@@ -261,7 +223,7 @@ fn replica_short_cut_resyncs_partially_long_cut_fully() {
     }
     let master = redis_master(&["--repl-backlog-size", "16384"]);
     let proxy = Proxy::new(master.port());
-    fill(&mut master.client(), "");
+    common::dataset::fill_every_type(&mut master.client(), "");
     let replica = rudis_replica(proxy.port(), &[]);
     replica.wait_for_sync(SYNC_TIMEOUT);
     assert_converged(&master, &replica);
@@ -335,7 +297,7 @@ fn replica_of_no_one_promotes_keeping_data_and_history() {
         return;
     }
     let master = redis_master(&[]);
-    fill(&mut master.client(), "");
+    common::dataset::fill_every_type(&mut master.client(), "");
     let replica = rudis_replica(master.port(), &[]);
     replica.wait_for_sync(SYNC_TIMEOUT);
     assert_converged(&master, &replica);
@@ -376,7 +338,7 @@ fn replica_restart_resyncs_partially_from_its_rdb() {
         return;
     }
     let master = redis_master(&[]);
-    fill(&mut master.client(), "");
+    common::dataset::fill_every_type(&mut master.client(), "");
     let mut replica = rudis_replica(master.port(), &[]);
     replica.wait_for_sync(SYNC_TIMEOUT);
     assert_converged(&master, &replica);
@@ -514,7 +476,7 @@ fn replica_switching_to_a_sibling_continues_partially_even_before_any_write() {
     assert_eq!(stat(&a, "sync_full"), 0, "A served B without a full sync");
     assert_eq!(stat(&a, "sync_partial_ok"), 1);
     let mut m = master.client();
-    fill(&mut m, "x");
+    common::dataset::fill_every_type(&mut m, "x");
     assert_converged(&master, &a);
     assert_converged(&a, &b);
 }
@@ -526,7 +488,7 @@ fn replica_full_sync_from_a_new_master_restarts_its_backlog_at_the_new_offset() 
     }
     let m1 = redis_master(&[]);
     let mut c1 = m1.client();
-    fill(&mut c1, "one");
+    common::dataset::fill_every_type(&mut c1, "one");
     let a = rudis_replica(m1.port(), &[]);
     // A master without replicas yet is at offset 0 like a new replica: wait for the sync.
     a.wait_for_sync(SYNC_TIMEOUT);

@@ -17,38 +17,6 @@ fn real_redis() -> Option<&'static str> {
     std::path::Path::new(p).exists().then_some(p)
 }
 
-/// Every type in several encodings, TTLs, two databases.
-fn fill(c: &mut Client, tag: &str) {
-    c.cmd(&["SET", &format!("s{tag}"), "hello"]);
-    c.cmd(&["SET", &format!("n{tag}"), "12345"]);
-    c.cmd(&["SET", &format!("ttl{tag}"), "v", "PX", "100000000"]);
-    c.cmd(&["RPUSH", &format!("l{tag}"), "a", "b", "c", "1", "2"]);
-    c.cmd(&["HSET", &format!("h{tag}"), "f1", "v1", "f2", "2"]);
-    c.cmd(&["SADD", &format!("si{tag}"), "1", "2", "3"]);
-    c.cmd(&["SADD", &format!("ss{tag}"), "a", "b", "c"]);
-    c.cmd(&[
-        "ZADD",
-        &format!("z{tag}"),
-        "1",
-        "a",
-        "2.5",
-        "b",
-        "-inf",
-        "c",
-    ]);
-    for i in 0..300 {
-        let m = format!("m{i}");
-        c.cmd(&["ZADD", &format!("bigz{tag}"), &format!("{i}.5"), &m]);
-        c.cmd(&["HSET", &format!("bigh{tag}"), &m, &"x".repeat(i % 80)]);
-        c.cmd(&["SADD", &format!("bigs{tag}"), &m]);
-        c.cmd(&["RPUSH", &format!("bigl{tag}"), &format!("element-{i}")]);
-    }
-    c.cmd(&["EXPIRE", &format!("bigh{tag}"), "100000"]);
-    c.cmd(&["SELECT", "5"]);
-    c.cmd(&["SET", &format!("other{tag}"), "1"]);
-    c.cmd(&["SELECT", "0"]);
-}
-
 fn digest(c: &mut Client) -> String {
     c.cmd(&["DEBUG", "DIGEST"]).as_str().to_owned()
 }
@@ -103,7 +71,7 @@ fn master_real_replica_full_sync_diskless_then_follows_the_stream() {
     need_redis!();
     let master = rudis_master(&[]);
     let mut m = master.client();
-    fill(&mut m, "a");
+    common::dataset::fill_every_type(&mut m, "a");
     let replica = real_replica_of(master.port());
     assert_converged(&master, &replica);
     assert_eq!(info(&mut m, "stats", "sync_full"), "1");
@@ -111,7 +79,7 @@ fn master_real_replica_full_sync_diskless_then_follows_the_stream() {
         .log()
         .contains("Starting BGSAVE for SYNC with target: replicas sockets"));
     // The stream: writes in two databases, a transaction, rewritten commands, expiries.
-    fill(&mut m, "b");
+    common::dataset::fill_every_type(&mut m, "b");
     m.cmd(&["MULTI"]);
     m.cmd(&["INCR", "n"]);
     m.cmd(&["LPUSH", "l", "x"]);
@@ -162,13 +130,13 @@ fn master_real_replica_full_sync_disk_based() {
     need_redis!();
     let master = rudis_master(&["--repl-diskless-sync", "no"]);
     let mut m = master.client();
-    fill(&mut m, "a");
+    common::dataset::fill_every_type(&mut m, "a");
     let replica = real_replica_of(master.port());
     assert_converged(&master, &replica);
     assert!(master
         .log()
         .contains("Starting BGSAVE for SYNC with target: disk"));
-    fill(&mut m, "b");
+    common::dataset::fill_every_type(&mut m, "b");
     assert_converged(&master, &replica);
 }
 
@@ -177,12 +145,12 @@ fn master_partial_resync_after_client_kill_master() {
     need_redis!();
     let master = rudis_master(&[]);
     let mut m = master.client();
-    fill(&mut m, "a");
+    common::dataset::fill_every_type(&mut m, "a");
     let replica = real_replica_of(master.port());
     assert_converged(&master, &replica);
     let mut r = replica.client();
     r.cmd(&["CLIENT", "KILL", "TYPE", "master"]);
-    fill(&mut m, "b");
+    common::dataset::fill_every_type(&mut m, "b");
     wait_for(SYNC_TIMEOUT, "sync_partial_ok", || {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
@@ -199,7 +167,7 @@ fn master_backlog_overrun_during_a_cut_forces_a_full_resync() {
     let master = rudis_master(&["--repl-backlog-size", "16384"]);
     let proxy = Proxy::new(master.port());
     let mut m = master.client();
-    fill(&mut m, "a");
+    common::dataset::fill_every_type(&mut m, "a");
     let replica = real_replica_of(proxy.port());
     assert_converged(&master, &replica);
     proxy.cut();
@@ -270,7 +238,7 @@ fn master_restart_from_its_rdb_lets_replicas_continue_partially() {
     need_redis!();
     let mut master = rudis_master(&["--save", "3600 1"]);
     let mut m = master.client();
-    fill(&mut m, "a");
+    common::dataset::fill_every_type(&mut m, "a");
     let replica = real_replica_of(master.port());
     assert_converged(&master, &replica);
     let replid = info(&mut m, "replication", "master_replid");
@@ -300,7 +268,7 @@ fn master_restart_from_its_rdb_lets_replicas_continue_partially() {
         info(&mut m, "stats", "sync_partial_ok") == "1"
     });
     assert_eq!(info(&mut m, "stats", "sync_full"), "0");
-    fill(&mut m, "b");
+    common::dataset::fill_every_type(&mut m, "b");
     assert_converged(&master, &replica);
 }
 
@@ -311,7 +279,7 @@ fn master_restart_sends_dels_for_keys_that_expired_while_it_was_down() {
     let mut m = master.client();
     // No active expiry on the master: the keys are still in its dump when it stops.
     m.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
-    fill(&mut m, "a");
+    common::dataset::fill_every_type(&mut m, "a");
     for db in ["0", "3"] {
         m.cmd(&["SELECT", db]);
         for i in 0..50 {
@@ -364,7 +332,7 @@ fn master_a_stalled_replica_keeps_one_shared_tail_that_another_resumes_from() {
     need_redis!();
     let master = rudis_master(&["--repl-backlog-size", "16384"]);
     let mut m = master.client();
-    fill(&mut m, "a");
+    common::dataset::fill_every_type(&mut m, "a");
     let (proxy_a, proxy_b) = (Proxy::new(master.port()), Proxy::new(master.port()));
     let a = real_replica_of(proxy_a.port());
     assert_converged(&master, &a);

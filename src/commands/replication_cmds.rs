@@ -5,73 +5,45 @@
 //! backlog, full and partial resync, WAIT's blocking) is `replication::master`'s; ROLE on a
 //! replica is `replication::replica::role`'s. It must never write to a socket itself.
 
+use super::server_cmds::cmd;
 use crate::commands::flags::*;
 use crate::commands::{Argv, CommandSpec, Ctx};
 
-const fn spec(
-    name: &'static str,
-    handler: crate::commands::Handler,
-    arity: i32,
-    flags: u32,
-    summary: &'static str,
-    since: &'static str,
-    syntax: &'static str,
-) -> CommandSpec {
-    CommandSpec {
-        name,
-        handler,
-        arity,
-        flags,
-        first_key: 0,
-        last_key: 0,
-        key_step: 0,
-        group: "server",
-        summary,
-        since,
-        syntax,
-        subcommands: &[],
-    }
-}
-
 pub const COMMANDS: &[CommandSpec] = &[
-    spec(
+    cmd(
         "sync",
         sync,
         1,
         ADMIN | NO_MULTI | NOSCRIPT,
         "Internal command used for replication",
         "1.0.0",
-        "",
-    ),
-    spec(
+        "", &[]),
+    cmd(
         "psync",
         sync,
         -3,
         ADMIN | NO_MULTI | NOSCRIPT,
         "Internal command used for replication",
         "2.8.0",
-        "replicationid offset",
-    ),
-    spec(
+        "replicationid offset", &[]),
+    cmd(
         "replconf",
         replconf,
         -1,
         ADMIN | NOSCRIPT | LOADING | STALE | ALLOW_BUSY,
         "An internal command for configuring the replication stream",
         "3.0.0",
-        "",
-    ),
+        "", &[]),
     CommandSpec {
         group: "generic",
-        ..spec(
+        ..cmd(
             "wait",
             wait,
             3,
             NOSCRIPT,
             "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
             "3.0.0",
-            "numreplicas timeout",
-        )
+            "numreplicas timeout", &[])
     },
 ];
 

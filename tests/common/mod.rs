@@ -15,6 +15,7 @@
 //! - [`cli`]: [`redis_cli`] and [`redis_benchmark`], wrappers around the real tools.
 //! - [`proxy`]: [`Proxy`], a loopback TCP proxy whose links can be cut, healed, paused and
 //!   resumed (to disturb replication links).
+//! - [`dataset`]: [`dataset::fill_every_type`], every type in each encoding, for digests.
 //! - this file: [`wait_until`] / [`wait_for`] polling, [`free_port`], [`TempDir`].
 //!
 //! Environment variables:
@@ -28,6 +29,7 @@
 
 pub mod cli;
 pub mod client;
+pub mod dataset;
 pub mod proxy;
 pub mod reply;
 pub mod server;
